@@ -1,0 +1,83 @@
+"""Compose: the LLM's narrow job is one short reason per pick, one pick at a time.
+
+Ranking (with MMR) has already chosen and ordered the picks; small local models choose
+badly and confuse items when shown several at once, so each call shows the model one
+item's catalog facts and the user's request, and asks why it fits. The model never
+writes an id: code attaches it, so an id outside the candidate set cannot occur. The
+prompt file may add a JSON schema (``schema:``) to constrain the output further; then
+the ``reason`` field is read from it.
+
+Deliberately left out: free-form replies that name items (they cannot be verified).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from chat_rec.agent.preferences import Preferences
+from chat_rec.catalog.items import Catalog, Item
+from chat_rec.errors import LLMError
+from chat_rec.llm.base import LLM, with_deadline
+from chat_rec.prompts.registry import PromptFile
+
+
+def describe(catalog: Catalog, item: Item, prefs: Preferences | None = None) -> dict[str, Any]:
+    """The item as prompts and cards show it: only catalog facts (plus what it matches)."""
+    year = catalog.year(item)
+    description = catalog.description(item)
+    if len(description) > 240:
+        description = description[:237].rsplit(" ", 1)[0] + "..."
+    people_by_field = {name: item.get_list(name)[:3] for name in catalog.roles.people if item.get_list(name)}
+    duration = catalog.duration(item)
+    return {
+        "id": item.id,
+        "title": item.title,
+        "year": int(year) if year else None,
+        "categories": catalog.categories(item)[:4],
+        "people": catalog.people(item)[:3],
+        "people_by_field": people_by_field,
+        "tags": catalog.tags(item)[:4],
+        "duration": int(duration) if duration else None,
+        "language": catalog.language(item),
+        "description": description,
+        "matches": matched_preferences(catalog, item, prefs) if prefs else [],
+    }
+
+
+def matched_preferences(catalog: Catalog, item: Item, prefs: Preferences) -> list[str]:
+    """The user's stated wishes this item really satisfies (used by honest reasons)."""
+    out = [c for c in prefs.include_categories if c in catalog.categories(item)]
+    item_tags = {t.lower() for t in catalog.tags(item)}
+    out += [t for t in prefs.liked_tags if t.lower() in item_tags]
+    out += [p for p in prefs.liked_people if p in catalog.people(item)]
+    year = catalog.year(item)
+    if year and (prefs.year_min or prefs.year_max):
+        out.append(f"from {int(year)}")
+    duration = catalog.duration(item)
+    if duration and (prefs.duration_max or prefs.duration_min):
+        out.append(f"{int(duration)} min")
+    return out
+
+
+def write_reason(llm: LLM, prompt: PromptFile, inputs: dict[str, Any], deadline: float) -> str:
+    """One reason from the model, within the turn's deadline (monotonic seconds)."""
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise LLMError("no time left for the model in this turn", "Raise CHAT_REC_LLM_TIMEOUT_S.")
+    chunks = llm.stream(
+        prompt.render(**inputs),
+        schema=prompt.output_schema,
+        max_tokens=prompt.model.max_tokens,
+        temperature=prompt.model.temperature,
+        stop=prompt.model.stop,
+    )
+    text = "".join(with_deadline(chunks, remaining)).strip()
+    if prompt.output_schema is not None:
+        try:
+            parsed = json.loads(text)
+        except ValueError as exc:
+            raise LLMError(f"the model's output is not the JSON its prompt asked for: {text[:80]!r}") from exc
+        text = str(parsed.get("reason", "")) if isinstance(parsed, dict) else ""
+    return text.strip().strip('"').strip()

@@ -1,0 +1,57 @@
+"""Hard constraints as a Chroma ``where`` clause and as a Python predicate.
+
+The two are built from the same :class:`Preferences` so candidates found by any route
+(dense, lexical, neighbours, popularity) obey the same rules.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chat_rec.agent.preferences import Preferences
+from chat_rec.catalog.items import Catalog, Item
+
+
+def chroma_where(prefs: Preferences, catalog: Catalog) -> dict[str, Any] | None:
+    roles = catalog.roles
+    clauses: list[dict[str, Any]] = []
+    if roles.year and prefs.year_min is not None:
+        clauses.append({roles.year: {"$gte": prefs.year_min}})
+    if roles.year and prefs.year_max is not None:
+        clauses.append({roles.year: {"$lte": prefs.year_max}})
+    if roles.duration and prefs.duration_max is not None:
+        clauses.append({roles.duration: {"$lte": prefs.duration_max}})
+    if roles.duration and prefs.duration_min is not None:
+        clauses.append({roles.duration: {"$gte": prefs.duration_min}})
+    if roles.language and prefs.language:
+        clauses.append({roles.language: prefs.language})
+    if roles.categories:
+        for category in prefs.exclude_categories:
+            clauses.append({roles.categories: {"$not_contains": category}})
+        if prefs.include_categories:
+            anyof = [{roles.categories: {"$contains": c}} for c in prefs.include_categories]
+            clauses.append(anyof[0] if len(anyof) == 1 else {"$or": anyof})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def passes(item: Item, prefs: Preferences, catalog: Catalog) -> bool:
+    year = catalog.year(item)
+    if prefs.year_min is not None and (year is None or year < prefs.year_min):
+        return False
+    if prefs.year_max is not None and (year is None or year > prefs.year_max):
+        return False
+    duration = catalog.duration(item)
+    if prefs.duration_max is not None and (duration is None or duration > prefs.duration_max):
+        return False
+    if prefs.duration_min is not None and (duration is None or duration < prefs.duration_min):
+        return False
+    if prefs.language and catalog.roles.language and catalog.language(item) != prefs.language:
+        return False
+    categories = set(catalog.categories(item))
+    if categories & set(prefs.exclude_categories):
+        return False
+    return not (
+        prefs.include_categories and catalog.roles.categories and not categories & set(prefs.include_categories)
+    )

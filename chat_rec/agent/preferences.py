@@ -1,0 +1,101 @@
+"""What the agent understood from a turn, and what carries over from earlier turns.
+
+Deliberately left out: confidence scores per slot; rules either matched or did not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+
+@dataclass
+class Preferences:
+    intent: str = "recommend"  # recommend | refine | clarify | chat
+    liked_items: list[str] = field(default_factory=list)
+    disliked_items: list[str] = field(default_factory=list)
+    seen_items: list[str] = field(default_factory=list)
+    anchor_items: list[str] = field(default_factory=list)  # "more like the second one"
+    include_categories: list[str] = field(default_factory=list)
+    exclude_categories: list[str] = field(default_factory=list)
+    liked_tags: list[str] = field(default_factory=list)
+    disliked_tags: list[str] = field(default_factory=list)
+    liked_people: list[str] = field(default_factory=list)
+    disliked_people: list[str] = field(default_factory=list)
+    year_min: int | None = None
+    year_max: int | None = None
+    duration_min: int | None = None
+    duration_max: int | None = None
+    language: str | None = None
+    query: str = ""  # the text retrieval embeds
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v not in (None, [], "")}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Preferences:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+    def constraints_text(self) -> str:
+        """Hard constraints in plain words, for messages like 'nothing matched (...)'."""
+        parts = []
+        if self.include_categories:
+            parts.append("only " + " or ".join(self.include_categories))
+        if self.exclude_categories:
+            parts.append("no " + ", ".join(self.exclude_categories))
+        if self.year_min is not None:
+            parts.append(f"from {self.year_min}")
+        if self.year_max is not None:
+            parts.append(f"up to {self.year_max}")
+        if self.duration_max is not None:
+            parts.append(f"at most {self.duration_max} min")
+        if self.duration_min is not None:
+            parts.append(f"at least {self.duration_min} min")
+        if self.language:
+            parts.append(f"in {self.language}")
+        return "; ".join(parts)
+
+    def has_content(self) -> bool:
+        """Does the turn say anything retrieval can use beyond the raw words?"""
+        return bool(
+            self.liked_items
+            or self.anchor_items
+            or self.include_categories
+            or self.liked_tags
+            or self.liked_people
+            or self.year_min
+            or self.year_max
+            or self.duration_max
+            or self.duration_min
+            or self.language
+            or self.exclude_categories
+        )
+
+    def merged_onto(self, previous: Preferences) -> Preferences:
+        """This turn refines ``previous``: lists add up, new constraints win, negatives persist."""
+        out = Preferences.from_dict(previous.to_dict())
+        out.intent = self.intent
+        out.query = self.query
+        for name in (
+            "liked_items",
+            "disliked_items",
+            "seen_items",
+            "include_categories",
+            "exclude_categories",
+            "liked_tags",
+            "disliked_tags",
+            "liked_people",
+            "disliked_people",
+        ):
+            merged = [*getattr(previous, name), *[v for v in getattr(self, name) if v not in getattr(previous, name)]]
+            setattr(out, name, merged)
+        out.include_categories = [c for c in out.include_categories if c not in self.exclude_categories]
+        out.exclude_categories = [c for c in out.exclude_categories if c not in self.include_categories]
+        out.liked_items = [i for i in out.liked_items if i not in self.disliked_items]
+        out.anchor_items = self.anchor_items or previous.anchor_items
+        for name in ("year_min", "year_max", "duration_min", "duration_max", "language"):
+            value = getattr(self, name)
+            if value is not None:
+                setattr(out, name, value)
+        return out

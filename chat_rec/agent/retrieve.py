@@ -1,0 +1,114 @@
+"""Retrieve: gather candidates by several routes and compute one feature row each.
+
+Routes: dense (Chroma, with the hard filters as ``where``), lexical (BM25), neighbours
+of items the user named or liked, items related in interaction logs, and the most
+popular items. Every candidate then gets the same features from the in-memory vectors,
+so ranking is a pure function of this table.
+
+Deliberately left out: learned query rewriting; the query is the user's own words plus
+the previous request when the turn refines it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from chat_rec.agent.filters import chroma_where, passes
+from chat_rec.agent.preferences import Preferences
+from chat_rec.index.space import ItemSpace
+from chat_rec.signals import Signals
+
+FEATURES = ("dense", "lexical", "seed", "taste", "category", "tag", "people", "popularity", "collab", "dislike")
+
+
+@dataclass
+class UserContext:
+    """What memory knows about the user, as ranking needs it."""
+
+    liked: list[str] = field(default_factory=list)
+    disliked: list[str] = field(default_factory=list)
+    excluded: set[str] = field(default_factory=set)  # seen, disliked, already shown
+
+
+@dataclass
+class Candidates:
+    ids: list[str]
+    features: np.ndarray  # len(ids) x len(FEATURES)
+    routes: dict[str, list[str]]  # which route found which ids (for traces)
+
+    def column(self, name: str) -> np.ndarray:
+        values: np.ndarray = self.features[:, FEATURES.index(name)]
+        return values
+
+
+def _top(scores: np.ndarray, k: int) -> np.ndarray:
+    k = min(k, len(scores))
+    if k <= 0:
+        return np.array([], dtype=int)
+    part = np.argpartition(-scores, k - 1)[:k]
+    return part[np.argsort(-scores[part])]
+
+
+def retrieve(space: ItemSpace, prefs: Preferences, user: UserContext, signals: Signals, n: int = 100) -> Candidates:
+    catalog = space.catalog
+    qvec = space.embed_query(prefs.query or " ")
+    where = chroma_where(prefs, catalog)
+    excluded = set(user.excluded) | set(prefs.disliked_items) | set(prefs.seen_items)
+    excluded |= set(prefs.liked_items) | set(prefs.anchor_items)  # things the user named are not news to them
+
+    def ok(item_id: str) -> bool:
+        item = catalog.by_id.get(item_id)
+        return item is not None and item_id in space.row and item_id not in excluded and passes(item, prefs, catalog)
+
+    routes: dict[str, list[str]] = {}
+    routes["dense"] = [i for i, _ in space.index.query(qvec, n + len(excluded), where) if ok(i)][:n]
+    lexical = space.lexical.scores(prefs.query)
+    routes["lexical"] = [space.ids[j] for j in _top(lexical, n * 3) if lexical[j] > 0 and ok(space.ids[j])][: n // 2]
+    seeds = [*prefs.anchor_items, *prefs.liked_items, *user.liked]
+    seeds = [s for s in dict.fromkeys(seeds) if s in space.row]
+    if seeds:
+        seed_matrix = space.matrix[[space.row[s] for s in seeds]]
+        sims = (space.matrix @ seed_matrix.T).max(axis=1)
+        routes["neighbours"] = [space.ids[j] for j in _top(sims, n * 3) if ok(space.ids[j])][:n]
+        related = signals.related(seeds, limit=n * 3)
+        routes["collab"] = [i for i in related if ok(i)][:n]
+    else:
+        related = {}
+    routes["popular"] = [i for i in signals.top_popular(n * 3) if ok(i)][: n // 2]
+
+    ids = list(dict.fromkeys(i for route in routes.values() for i in route))
+    if not ids:
+        return Candidates([], np.zeros((0, len(FEATURES)), dtype=np.float32), routes)
+    vectors = space.matrix[[space.row[i] for i in ids]]
+    feats = np.zeros((len(ids), len(FEATURES)), dtype=np.float32)
+    feats[:, 0] = vectors @ qvec
+    lex = np.array([lexical[space.row[i]] for i in ids], dtype=np.float32)
+    feats[:, 1] = lex / lex.max() if lex.max() > 0 else 0.0
+    if prefs.anchor_items or prefs.liked_items:
+        named = [s for s in [*prefs.anchor_items, *prefs.liked_items] if s in space.row]
+        if named:
+            feats[:, 2] = (vectors @ space.matrix[[space.row[s] for s in named]].T).max(axis=1)
+    liked = [s for s in user.liked if s in space.row]
+    if liked:
+        taste = space.matrix[[space.row[s] for s in liked]].mean(axis=0)
+        taste /= np.linalg.norm(taste) or 1.0
+        feats[:, 3] = vectors @ taste
+    include = set(prefs.include_categories)
+    tags = {t.lower() for t in prefs.liked_tags}
+    people = set(prefs.liked_people)
+    for row, item_id in enumerate(ids):
+        item = catalog.by_id[item_id]
+        if include:
+            feats[row, 4] = len(include & set(catalog.categories(item))) / len(include)
+        if tags:
+            feats[row, 5] = len(tags & {t.lower() for t in catalog.tags(item)}) / len(tags)
+        if people:
+            feats[row, 6] = float(bool(people & set(catalog.people(item))))
+    feats[:, 7] = np.asarray(signals.popularity(ids), dtype=np.float32)
+    feats[:, 8] = np.array([related.get(i, 0.0) for i in ids], dtype=np.float32)
+    disliked = [s for s in [*user.disliked, *prefs.disliked_items] if s in space.row]
+    if disliked:
+        feats[:, 9] = (vectors @ space.matrix[[space.row[s] for s in disliked]].T).max(axis=1)
+    return Candidates(ids, feats, routes)

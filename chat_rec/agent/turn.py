@@ -1,0 +1,288 @@
+"""One turn, as a forward pipeline: understand -> retrieve -> rank -> compose -> verify -> store.
+
+:class:`Agent` is the only entry point for UI, CLI and eval. ``turn()`` is a generator
+of events (:mod:`chat_rec.agent.events`); the last one is always ``Done`` with the stored
+turn, whatever failed on the way (a dead LLM, garbage output, a timeout all end in a
+template answer built from the ranked candidates).
+
+Deliberately left out: concurrency control between two turns of the same user; the
+store serialises writes and the UI runs one turn at a time per session.
+"""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from chat_rec.agent.compose import describe, write_reason
+from chat_rec.agent.events import Card, Clarify, Done, Event, Status, TextDelta
+from chat_rec.agent.preferences import Preferences
+from chat_rec.agent.rank import RankingConfig, load_ranking_config, mmr, rank
+from chat_rec.agent.retrieve import UserContext, retrieve
+from chat_rec.agent.understand import Understander
+from chat_rec.agent.verify import check_reason
+from chat_rec.errors import ChatRecError, InputError
+from chat_rec.index.space import ItemSpace
+from chat_rec.llm.base import LLM
+from chat_rec.memory.store import Store, TurnRecord
+from chat_rec.prompts.registry import PromptFile, load_prompt
+from chat_rec.settings import Settings
+from chat_rec.signals import Signals
+
+
+@dataclass
+class Ranked:
+    """Retrieval + ranking result for one turn (what eval scores)."""
+
+    prefs: Preferences
+    ranked: list[tuple[str, float]]
+    shortlist: list[str]
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def clean_message(message: str, max_chars: int) -> tuple[str, bool]:
+    text = "".join(ch for ch in message if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    text = text.strip()
+    if not text:
+        raise InputError("the message is empty", "Type what you are in the mood for, e.g. 'a funny heist film'.")
+    truncated = len(text) > max_chars
+    return text[:max_chars], truncated
+
+
+class Agent:
+    def __init__(
+        self,
+        settings: Settings,
+        space: ItemSpace,
+        store: Store,
+        llm: LLM | None,
+        signals: Signals | None = None,
+        ranking: RankingConfig | None = None,
+    ) -> None:
+        self.settings = settings
+        self.space = space
+        self.catalog = space.catalog
+        self.store = store
+        self.llm = llm
+        self.signals = signals or Signals()
+        self.ranking = ranking or load_ranking_config(settings.ranking_config)
+        self.understander = Understander(self.catalog, space.linker)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, progress: bool = True) -> Agent:
+        from chat_rec.index.space import open_space
+        from chat_rec.llm import make_llm
+        from chat_rec.signals.store import load_signals
+
+        space = open_space(settings, progress=progress)
+        return cls(settings, space, Store(settings.store_path), make_llm(settings), load_signals(settings, space))
+
+    # prompts -------------------------------------------------------------------
+    def prompt(self, name: str, version: str | None = None, user_id: str | None = None) -> PromptFile:
+        from chat_rec.prompts.choose import choose_version
+
+        chosen = version or choose_version(self.settings, name, user_id)
+        return load_prompt(self.settings.prompts_dir, name, chosen)
+
+    # pipeline pieces (eval calls these directly) -------------------------------
+    def user_context(self, user_id: str, conversation_id: str) -> UserContext:
+        feedback = self.store.feedback(user_id)
+        stated = self.store.preferences(user_id)
+        liked = [*feedback["like"], *stated["like_item"]]
+        disliked = [*feedback["dislike"], *stated["dislike_item"]]
+        excluded = feedback["seen"] | set(disliked) | self.store.shown_items(user_id, conversation_id)
+        return UserContext(liked=list(dict.fromkeys(liked)), disliked=list(dict.fromkeys(disliked)), excluded=excluded)
+
+    def rank_for(self, prefs: Preferences, user: UserContext) -> Ranked:
+        t0 = time.perf_counter()
+        candidates = retrieve(self.space, prefs, user, self.signals, n=self.settings.n_retrieve)
+        t1 = time.perf_counter()
+        ranked = rank(candidates, self.ranking)
+        vectors = {i: self.space.vector(i) for i, _ in ranked[:60]}
+        shortlist = mmr(ranked, vectors, self.settings.n_llm_candidates, self.settings.diversity)
+        t2 = time.perf_counter()
+        return Ranked(prefs, ranked, shortlist, {"retrieve_ms": (t1 - t0) * 1000, "rank_ms": (t2 - t1) * 1000})
+
+    def understand(self, message: str, history: list[TurnRecord]) -> Preferences:
+        last_recs = next((t for t in reversed(history) if t.kind == "recommend"), None)
+        previous_items = [i for i, _ in last_recs.recommendations] if last_recs else []
+        now = self.understander.parse(message, previous_items)
+        previous = Preferences.from_dict(history[-1].preferences) if history else Preferences()
+        if now.intent == "refine" or (history and history[-1].kind == "clarify"):
+            merged = now.merged_onto(previous)
+            merged.query = f"{previous.query} {message}".strip()
+            if merged.intent == "clarify":
+                merged.intent = "refine"
+            return merged
+        # a new request keeps what the user ruled out, not what they asked for last time
+        now.disliked_items = list(dict.fromkeys([*previous.disliked_items, *now.disliked_items]))
+        now.seen_items = list(dict.fromkeys([*previous.seen_items, *now.seen_items]))
+        return now
+
+    # the turn --------------------------------------------------------------------
+    def turn(
+        self,
+        user_id: str,
+        message: str,
+        conversation_id: str = "default",
+        prompt_versions: dict[str, str] | None = None,
+    ) -> Iterator[Event]:
+        started = time.perf_counter()
+        versions = prompt_versions or {}
+        text, truncated = clean_message(message, self.settings.max_message_chars)
+        history = self.store.turns(user_id, conversation_id, limit=6)
+        yield Status("understanding")
+        prefs = self.understand(text, history)
+        timings: dict[str, float] = {"understand_ms": (time.perf_counter() - started) * 1000}
+        self._remember_preferences(user_id, prefs)
+        profile = self.store.preferences(user_id)
+        knows_user = bool(profile["like_item"] or profile["like_attr"] or self.store.feedback(user_id)["like"])
+        if prefs.intent == "clarify" and not knows_user and not (history and history[-1].kind == "clarify"):
+            yield from self._clarify(user_id, conversation_id, text, prefs, versions, started)
+            return
+        yield Status("retrieving")
+        user = self.user_context(user_id, conversation_id)
+        result = self.rank_for(prefs, user)
+        timings.update(result.timings)
+        yield Status("writing")
+        recommend = self.prompt("recommend", versions.get("recommend"), user_id)
+        intro_prompt = self.prompt("intro", versions.get("intro"), user_id)
+        intro, picks, trace = yield from self._compose(text, prefs, result.shortlist, history, recommend, intro_prompt)
+        timings.update(trace.pop("timings"))
+        if truncated:
+            note = f"(Your message was long, so I read only its first {self.settings.max_message_chars} characters.)"
+            yield TextDelta("\n" + note)
+            intro = f"{note} {intro}"
+        reply = intro + "".join(
+            f"\n{n}. {self.catalog.display_title(self.catalog.by_id[i])}: {r}" for n, (i, r) in enumerate(picks, 1)
+        )
+        timings["total_ms"] = (time.perf_counter() - started) * 1000
+        record = TurnRecord(
+            user_id=user_id,
+            conversation_id=conversation_id,
+            message=text,
+            reply=reply,
+            kind="recommend",
+            recommendations=picks,
+            prompt_name=recommend.name,
+            prompt_version=recommend.version,
+            prompt_hash=recommend.content_hash,
+            ranking_version=self.ranking.version,
+            llm=trace.get("llm"),
+            grounded=all(i in self.catalog and i in result.shortlist for i, _ in picks),
+            fallback_reason=trace.get("fallback_reason"),
+            preferences=prefs.to_dict(),
+            trace={
+                **trace,
+                "timings": timings,
+                "shortlist": result.shortlist,
+                "ranked": [i for i, _ in result.ranked[:50]],
+            },
+        )
+        self.store.record_turn(record)
+        yield Done(record)
+
+    def _remember_preferences(self, user_id: str, prefs: Preferences) -> None:
+        self.store.add_preferences(user_id, "like_item", prefs.liked_items)
+        self.store.add_preferences(user_id, "dislike_item", prefs.disliked_items)
+        self.store.add_preferences(user_id, "like_attr", [*prefs.include_categories, *prefs.liked_people])
+        self.store.add_preferences(user_id, "dislike_attr", [*prefs.exclude_categories, *prefs.disliked_people])
+        for item_id in prefs.seen_items:
+            self.store.add_feedback(user_id, item_id, "seen")
+
+    def _clarify(
+        self,
+        user_id: str,
+        conversation_id: str,
+        text: str,
+        prefs: Preferences,
+        versions: dict[str, str],
+        started: float,
+    ) -> Iterator[Event]:
+        prompt = self.prompt("clarify", versions.get("clarify"), user_id)
+        counts: dict[str, int] = {}
+        for item in self.catalog.items:
+            for category in self.catalog.categories(item):
+                counts[category] = counts.get(category, 0) + 1
+        options = sorted(counts, key=lambda c: -counts[c])[:4]
+        question = prompt.render_text(options=options)
+        yield TextDelta(question)
+        yield Clarify(question, options)
+        record = TurnRecord(
+            user_id=user_id,
+            conversation_id=conversation_id,
+            message=text,
+            reply=question,
+            kind="clarify",
+            prompt_name=prompt.name,
+            prompt_version=prompt.version,
+            prompt_hash=prompt.content_hash,
+            ranking_version=self.ranking.version,
+            preferences=prefs.to_dict(),
+            trace={"options": options, "timings": {"total_ms": (time.perf_counter() - started) * 1000}},
+        )
+        self.store.record_turn(record)
+        yield Done(record)
+
+    def _compose(
+        self,
+        text: str,
+        prefs: Preferences,
+        shortlist: list[str],
+        history: list[TurnRecord],
+        recommend: PromptFile,
+        intro_prompt: PromptFile,
+    ) -> Any:
+        """Generator: yields events, returns (intro, picks, trace).
+
+        Picks are the first ``n`` of the shortlist (ranking decides). The model writes a
+        reason for each; a failed or unfaithful reason is replaced by the template reason,
+        and after the first model failure the rest of the turn uses templates too.
+        """
+        n = min(self.settings.n_recommendations, len(shortlist))
+        trace: dict[str, Any] = {"llm": self.llm.name if self.llm else None, "timings": {}, "verdicts": []}
+        intro = intro_prompt.render_text(request=text, n=n, constraints=prefs.constraints_text())
+        yield TextDelta(intro)
+        if n == 0:
+            trace["fallback_reason"] = "no candidates"
+            return intro, [], trace
+        if self.llm is None:
+            trace["fallback_reason"] = "no LLM configured"
+        started = time.perf_counter()
+        deadline = time.monotonic() + self.settings.llm_timeout_s
+        items = [self.catalog.by_id[i] for i in shortlist]
+        titles = [item.title for item in items]
+        history_inputs = [{"user": t.message} for t in history[-2:] if t.kind != "clarify"]
+        picks: list[tuple[str, str]] = []
+        for position, item in enumerate(items[:n], 1):
+            described = describe(self.catalog, item, prefs)
+            reason = ""
+            if self.llm is not None and "fallback_reason" not in trace:
+                try:
+                    reason = write_reason(
+                        self.llm, recommend, {"request": text, "item": described, "history": history_inputs}, deadline
+                    )
+                except ChatRecError as exc:
+                    trace["fallback_reason"] = str(exc)
+                except Exception as exc:  # a backend bug must not lose the turn; record it and fall back
+                    trace["fallback_reason"] = f"{type(exc).__name__}: {exc}"
+                trace["timings"].setdefault("first_reason_ms", (time.perf_counter() - started) * 1000)
+            verdict = check_reason(reason, item, self.catalog, self.understander.vocab, titles, request=text)
+            trace["verdicts"].append({"item_id": item.id, "ok": verdict.ok, "problem": verdict.problem, "raw": reason})
+            if not verdict.ok:
+                reason = self._template_reason(described)
+            picks.append((item.id, reason))
+            yield self._card(position, item.id, reason)
+            yield TextDelta(f"\n{position}. {self.catalog.display_title(item)}: {reason}")
+        trace["timings"]["llm_ms"] = (time.perf_counter() - started) * 1000
+        return intro, picks, trace
+
+    def _template_reason(self, described: dict[str, Any]) -> str:
+        return self.prompt("reason").render_text(item=described).strip()
+
+    def _card(self, position: int, item_id: str, reason: str) -> Card:
+        item = self.catalog.by_id[item_id]
+        return Card(position, item_id, self.catalog.display_title(item), reason, describe(self.catalog, item))

@@ -1,0 +1,322 @@
+"""Understand one message: rules over the catalog's own vocabulary.
+
+Titles are linked with :class:`TitleLinker`; categories, tags, people and languages are
+matched against the values the catalog actually has (plus the mapping's synonyms), so
+nothing here knows the domain. A few cue words decide polarity ("not", "no", "hate"),
+ranges ("after 2010", "80s", "under 2 hours") and references to the previous list
+("the second one", "not that one").
+
+Deliberately left out: coreference beyond ordinal references, and sarcasm.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from chat_rec.agent.preferences import Preferences
+from chat_rec.catalog.items import Catalog
+from chat_rec.catalog.titles import TitleLinker, normalise
+
+NEGATION = re.compile(
+    r"\b(not|no|nothing|without|never|hate[sd]?|dislike[sd]?|don'?t like|didn'?t like|can'?t stand|"
+    r"avoid|except|exclude|skip|less|other than|besides|instead of|anything but|isn'?t|aren'?t|too)\b(?:\W+\w+){0,3}\W*$",
+    re.IGNORECASE,
+)
+SEEN = re.compile(r"\b(seen|watched|saw)\b(?:\W+\w+){0,3}\W*$", re.IGNORECASE)
+SEEN_AFTER = re.compile(r"^\W*(?:\w+\W+){0,2}(already seen|seen it|seen that|watched it|watched that)", re.IGNORECASE)
+ORDINALS = {
+    "first": 0,
+    "1st": 0,
+    "second": 1,
+    "2nd": 1,
+    "third": 2,
+    "3rd": 2,
+    "fourth": 3,
+    "4th": 3,
+    "fifth": 4,
+    "5th": 4,
+    "last": -1,
+    "top": 0,
+}
+REFINE = re.compile(
+    r"\b(more|less|another|other|else|instead|different|lighter|darker|older|newer|shorter|longer|"
+    r"similar|but|too|that one|those|again|fewer)\b",
+    re.IGNORECASE,
+)
+STOP = set(
+    [
+        "a",
+        "an",
+        "the",
+        "i",
+        "me",
+        "my",
+        "we",
+        "you",
+        "your",
+        "it",
+        "its",
+        "is",
+        "are",
+        "was",
+        "be",
+        "to",
+        "of",
+        "for",
+        "in",
+        "on",
+        "at",
+        "and",
+        "or",
+        "but",
+        "so",
+        "some",
+        "any",
+        "something",
+        "anything",
+        "movie",
+        "movies",
+        "film",
+        "films",
+        "show",
+        "shows",
+        "watch",
+        "watching",
+        "want",
+        "wanna",
+        "would",
+        "like",
+        "love",
+        "good",
+        "great",
+        "nice",
+        "recommend",
+        "recommendation",
+        "suggest",
+        "suggestion",
+        "please",
+        "can",
+        "could",
+        "give",
+        "find",
+        "me",
+        "tonight",
+        "today",
+        "now",
+        "one",
+        "ones",
+        "what",
+        "which",
+        "whats",
+        "something's",
+        "kind",
+        "sort",
+        "type",
+        "hi",
+        "hello",
+        "hey",
+        "thanks",
+        "thank",
+        "ok",
+        "okay",
+        "yes",
+        "no",
+        "maybe",
+        "just",
+        "really",
+        "very",
+        "much",
+        "do",
+        "does",
+        "have",
+        "has",
+        "had",
+        "get",
+        "got",
+        "see",
+        "pick",
+        "picks",
+        "new",
+        "best",
+        "top",
+        "options",
+        "option",
+        "idea",
+        "ideas",
+    ]
+)
+
+
+@dataclass
+class Vocabulary:
+    """Catalog values the rules can match, lower-cased -> canonical value."""
+
+    categories: dict[str, str]
+    tags: dict[str, str]
+    people: dict[str, str]
+    languages: dict[str, str]
+    max_year: int | None
+    common_language: str | None
+
+    @classmethod
+    def build(cls, catalog: Catalog) -> Vocabulary:
+        categories = {c.lower(): c for c in catalog.vocabulary("categories")}
+        tags = {t.lower(): t for t in catalog.vocabulary("tags")}
+        for phrase, value in catalog.mapping.synonyms.items():
+            if value in categories.values():
+                categories[phrase.lower()] = value
+            else:
+                tags[phrase.lower()] = value
+        people = {p.lower(): p for p in catalog.vocabulary("people") if len(p.split()) >= 2}
+        counts: dict[str, int] = {}
+        for item in catalog.items:
+            lang = catalog.language(item)
+            if lang:
+                counts[lang] = counts.get(lang, 0) + 1
+        languages = {lang.lower(): lang for lang in counts}
+        years = [catalog.year(i) for i in catalog.items]
+        known = [int(y) for y in years if y]
+        common = max(counts, key=lambda k: counts[k]) if counts else None
+        return cls(categories, tags, people, languages, max(known) if known else None, common)
+
+
+def _phrase_hits(text: str, phrases: dict[str, str], max_words: int = 4) -> list[tuple[str, int, int]]:
+    """(canonical value, start, end) for every vocabulary phrase in ``text``, longest first."""
+    hits: list[tuple[str, int, int]] = []
+    taken: list[tuple[int, int]] = []
+    for phrase in sorted(phrases, key=lambda p: -len(p)):
+        if len(phrase) < 3 or len(phrase.split()) > max_words:
+            continue
+        for m in re.finditer(rf"(?<![\w-]){re.escape(phrase)}(?:s|es)?(?![\w-])", text, re.IGNORECASE):
+            if any(m.start() < e and s < m.end() for s, e in taken):
+                continue
+            taken.append((m.start(), m.end()))
+            hits.append((phrases[phrase], m.start(), m.end()))
+    return hits
+
+
+def _negated(text: str, start: int) -> bool:
+    clause = re.split(r"[.;!?]|,\s*(?:but|and)\b|\bbut\b", text[:start])[-1]
+    return bool(NEGATION.search(clause))
+
+
+def _years(text: str, prefs: Preferences, max_year: int | None) -> None:
+    lower = text.lower()
+    decade = re.search(r"\b(?:(19|20)(\d)0|'?(\d)0)'?s\b", lower)
+    if decade:
+        century = decade.group(1) or ("20" if (decade.group(3) or "9") in "012" else "19")
+        digit = decade.group(2) or decade.group(3)
+        start = int(f"{century}{digit}0")
+        prefs.year_min, prefs.year_max = start, start + 9
+    after = re.search(r"\b(?:after|since|newer than|post|from)\s*-?\s*(\d{4})\b", lower)
+    if after:
+        prefs.year_min = int(after.group(1)) + (0 if "since" in after.group(0) or "from" in after.group(0) else 1)
+    before = re.search(r"\b(?:before|older than|pre|until)\s*-?\s*(\d{4})\b", lower)
+    if before:
+        prefs.year_max = int(before.group(1)) - (0 if "until" in before.group(0) else 1)
+    if max_year and re.search(r"\b(recent|new release|latest|this year|last few years)\b", lower):
+        prefs.year_min = max_year - 5
+    if re.search(r"\b(classic|old school|old-school|golden age)\b", lower) and prefs.year_max is None:
+        prefs.year_max = 1979
+
+
+def _durations(text: str, prefs: Preferences) -> None:
+    lower = text.lower()
+    limit = re.search(
+        r"\b(?:under|less than|shorter than|no more than|at most|max(?:imum)?|below)\s+(\d+(?:\.\d+)?|an?|one|two|three)\s*"
+        r"(hours?|hrs?|h|minutes?|mins?)\b",
+        lower,
+    )
+    words = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3}
+    if limit:
+        amount = words.get(limit.group(1)) or float(limit.group(1))
+        prefs.duration_max = int(amount * 60 if limit.group(2).startswith("h") else amount)
+    elif re.search(r"\b(short|quick|not too long|not long)\b", lower):
+        prefs.duration_max = 110
+    over = re.search(
+        r"\b(?:over|longer than|more than|at least)\s+(\d+(?:\.\d+)?|an?|one|two|three)\s*(hours?|hrs?|h|minutes?|mins?)\b",
+        lower,
+    )
+    if over:
+        amount = words.get(over.group(1)) or float(over.group(1))
+        prefs.duration_min = int(amount * 60 if over.group(2).startswith("h") else amount)
+    elif re.search(r"\b(epic|long one|long movie|long film)\b", lower):
+        prefs.duration_min = 140
+
+
+def content_words(text: str) -> list[str]:
+    return [w for w in re.findall(r"[a-z']+", text.lower()) if w not in STOP and len(w) > 2]
+
+
+class Understander:
+    def __init__(self, catalog: Catalog, linker: TitleLinker) -> None:
+        self.catalog = catalog
+        self.linker = linker
+        self.vocab = Vocabulary.build(catalog)
+
+    def parse(self, message: str, previous_items: list[str] | None = None) -> Preferences:
+        """Preferences stated in ``message``; ``previous_items`` is the last list shown."""
+        prefs = Preferences(query=message.strip())
+        previous_items = previous_items or []
+        text = message
+        for link in self.linker.find_in_text(text):
+            if link.item_id in previous_items and not SEEN.search(text[: link.start]):
+                target = prefs.anchor_items
+                if _negated(text, link.start):
+                    target = prefs.disliked_items
+            elif SEEN.search(text[: link.start]) or SEEN_AFTER.search(text[link.end :]):
+                target = prefs.seen_items if not re.search(r"\b(lik|lov|enjoy)", text, re.I) else prefs.liked_items
+            elif _negated(text, link.start):
+                target = prefs.disliked_items
+            else:
+                target = prefs.liked_items
+            if link.item_id not in target:
+                target.append(link.item_id)
+        self._ordinals(text, previous_items, prefs)
+        for value, start, _ in _phrase_hits(text, self.vocab.categories):
+            (prefs.exclude_categories if _negated(text, start) else prefs.include_categories).append(value)
+        for value, start, _ in _phrase_hits(text, self.vocab.tags):
+            (prefs.disliked_tags if _negated(text, start) else prefs.liked_tags).append(value)
+        for value, start, _ in _phrase_hits(text, self.vocab.people):
+            (prefs.disliked_people if _negated(text, start) else prefs.liked_people).append(value)
+        for value, start, _ in _phrase_hits(text, self.vocab.languages, max_words=2):
+            if value != self.vocab.common_language and not _negated(text, start):
+                prefs.language = value
+        _years(text, prefs, self.vocab.max_year)
+        _durations(text, prefs)
+        if previous_items and self._refers_back(text, prefs):
+            prefs.intent = "refine"
+        elif not prefs.has_content() and len(content_words(text)) < 2 and not prefs.disliked_items:
+            prefs.intent = "clarify"
+        return prefs
+
+    def _ordinals(self, text: str, previous: list[str], prefs: Preferences) -> None:
+        if not previous:
+            return
+        for m in re.finditer(
+            r"\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last|that|this)\s+(one|pick|film|movie|item|suggestion)\b",
+            text,
+            re.I,
+        ):
+            word = m.group(1).lower()
+            index = ORDINALS.get(word, -1 if word in ("that", "this") else None)
+            if index is None or index >= len(previous):
+                continue
+            item_id = previous[index]
+            if _negated(text, m.start()) or re.match(
+                r"\W*(is|was)\s+(bad|boring|awful|terrible)", text[m.end() :], re.I
+            ):
+                prefs.disliked_items.append(item_id)
+            elif SEEN.search(text[: m.start()]) or SEEN_AFTER.search(text[m.end() :]):
+                prefs.seen_items.append(item_id)
+            else:
+                prefs.anchor_items.append(item_id)
+
+    @staticmethod
+    def _refers_back(text: str, prefs: Preferences) -> bool:
+        if prefs.anchor_items or (prefs.disliked_items and not prefs.liked_items):
+            return True
+        if prefs.liked_items:
+            return False  # a new title starts a new request
+        return bool(REFINE.search(text)) or not content_words(normalise(text))

@@ -1,0 +1,216 @@
+"""Verify: nothing reaches the user unless it passes here.
+
+- every id must be one of the shortlisted candidates (and so in the catalog), once;
+- every reason must be short, non-empty, and must not claim what the item's record
+  does not support: a year that is off, a category or person the item does not have,
+  another candidate's title;
+- most of its content words must come from the item's record or the user's request
+  (small models invent plots; this catches most of it). A failing reason is replaced
+  by the template reason.
+
+Deliberately left out: semantic entailment checks; only claims that can be looked up in
+the record are checked.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from chat_rec.agent.understand import Vocabulary
+from chat_rec.catalog.items import Catalog, Item
+from chat_rec.catalog.titles import normalise
+
+
+@dataclass
+class Verdict:
+    ok: bool
+    problem: str = ""
+
+
+# Words any honest reason may use without the record saying them.
+GENERIC = set(
+    [
+        "fits",
+        "fit",
+        "fitting",
+        "request",
+        "asked",
+        "asking",
+        "want",
+        "wanted",
+        "looking",
+        "because",
+        "since",
+        "perfect",
+        "perfectly",
+        "great",
+        "good",
+        "enjoy",
+        "enjoyed",
+        "enjoyable",
+        "like",
+        "liked",
+        "love",
+        "loved",
+        "similar",
+        "similarly",
+        "also",
+        "both",
+        "this",
+        "that",
+        "these",
+        "those",
+        "with",
+        "from",
+        "into",
+        "about",
+        "more",
+        "less",
+        "than",
+        "very",
+        "quite",
+        "really",
+        "well",
+        "which",
+        "while",
+        "where",
+        "when",
+        "what",
+        "your",
+        "you",
+        "their",
+        "there",
+        "here",
+        "have",
+        "has",
+        "offers",
+        "offer",
+        "delivers",
+        "deliver",
+        "features",
+        "feature",
+        "makes",
+        "make",
+        "made",
+        "choice",
+        "pick",
+        "option",
+        "match",
+        "matches",
+        "matching",
+        "suits",
+        "suit",
+        "suitable",
+        "ideal",
+        "story",
+        "stories",
+        "plot",
+        "setting",
+        "style",
+        "tone",
+        "mood",
+        "feel",
+        "feels",
+        "film",
+        "films",
+        "movie",
+        "movies",
+        "item",
+        "items",
+        "watch",
+        "watching",
+        "experience",
+        "genre",
+        "genres",
+        "themes",
+        "theme",
+        "elements",
+        "element",
+        "blend",
+        "blends",
+        "mix",
+        "classic",
+        "modern",
+        "fans",
+        "fan",
+        "exciting",
+        "engaging",
+        "compelling",
+        "thrilling",
+        "entertaining",
+        "light",
+        "lighter",
+        "dark",
+        "darker",
+        "fast",
+        "slow",
+        "paced",
+        "pace",
+        "pacing",
+        "same",
+        "kind",
+        "sort",
+        "type",
+    ]
+)
+
+
+def _stem(word: str) -> str:
+    return word[:5]
+
+
+def support_ratio(text: str, record: str, request: str) -> float:
+    words = [w for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 3 and w not in GENERIC]
+    if not words:
+        return 1.0
+    known = {_stem(w) for w in re.findall(r"[a-z]+", f"{record} {request}".lower())}
+    return sum(_stem(w) in known for w in words) / len(words)
+
+
+def check_reason(
+    reason: str,
+    item: Item,
+    catalog: Catalog,
+    vocab: Vocabulary,
+    other_titles: list[str],
+    request: str = "",
+    min_support: float = 0.6,
+) -> Verdict:
+    text = reason.strip()
+    if len(text) < 12:
+        return Verdict(False, "reason too short")
+    if len(text) > 300:
+        return Verdict(False, "reason too long")
+    if re.search(r"https?://|www\.", text):
+        return Verdict(False, "reason contains a link")
+    year = catalog.year(item)
+    for match in re.findall(r"\b(1[89]\d\d|20\d\d)\b", text):
+        if year is None or abs(int(match) - year) > 1:
+            return Verdict(False, f"claims year {match}")
+    lower = text.lower()
+    categories = {c.lower() for c in catalog.categories(item)}
+    for phrase, value in vocab.categories.items():
+        claimed = len(phrase) > 3 and re.search(rf"\b{re.escape(phrase)}\b", lower) and value.lower() not in categories
+        denied = re.search(rf"\b(not|no|isn't|without)\W+(?:\w+\W+)?{re.escape(phrase)}", lower)
+        if claimed and not denied:
+            return Verdict(False, f"claims category {value!r}")
+    people = {p.lower() for p in catalog.people(item)}
+    for name in vocab.people:
+        if name in lower and name not in people:
+            return Verdict(False, f"names {name!r}, who is not in this item's record")
+    normalised = f" {normalise(text)} "
+    own = normalise(item.title)
+    for title in other_titles:
+        key = normalise(title)
+        if len(key) > 4 and key != own and key not in own and f" {key} " in normalised:
+            return Verdict(False, f"mentions another item ({title})")
+    record = " ".join([item.title, item.text, *(str(v) for v in item.fields.values())])
+    ratio = support_ratio(text, record, request)
+    if ratio < min_support:
+        return Verdict(False, f"only {ratio:.0%} of its words are backed by the record or the request")
+    return Verdict(True)
+
+
+def faithfulness(verdicts: list[Verdict]) -> float:
+    return sum(v.ok for v in verdicts) / len(verdicts) if verdicts else 1.0

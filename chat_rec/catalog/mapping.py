@@ -1,0 +1,104 @@
+"""The mapping file: how a catalog's columns become chat-rec items.
+
+A mapping is a small YAML file that product teams write by hand, so it is validated
+strictly (unknown keys are rejected). It names the id and title columns, a text
+template for the embedding, typed metadata fields, and *roles*: which field plays
+"year", "duration", "categories", ... for the agent. Roles are how the agent stays
+domain-neutral: it never knows it is looking at movies.
+
+Deliberately left out: joins across several files and computed columns beyond the
+title parsers below.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from chat_rec.errors import CatalogError
+
+FieldType = Literal["string", "list", "int", "float", "date"]
+
+
+class FieldSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: FieldType = "string"
+    column: str | None = None  # defaults to the field's own name
+    sep: str = "|"  # list separator when the column holds text
+    json_key: str | None = None  # for list columns holding JSON objects: take this key
+
+
+class Roles(BaseModel):
+    """Which fields the agent may use for what. Every role is optional."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    year: str | None = None
+    duration: str | None = None  # minutes
+    categories: str | None = None  # e.g. genres
+    people: list[str] = Field(default_factory=list)  # e.g. director, cast
+    tags: str | None = None
+    language: str | None = None
+    description: str | None = None
+    popularity: str | None = None
+
+
+class Mapping(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    format: Literal["csv", "jsonl", "parquet", "tsv"] | None = None
+    id: str
+    title: str
+    title_format: Literal["plain", "with_year", "article_suffix_with_year"] = "plain"
+    text: str  # Python format string over field names, e.g. "{title} ({year}). {description}"
+    fields: dict[str, FieldSpec] = Field(default_factory=dict)
+    roles: Roles = Field(default_factory=Roles)
+    # words people use for a category or tag value: {"sci-fi": "Science Fiction", "scary": "Horror"}
+    synonyms: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _roles_name_fields(self) -> Mapping:
+        known = set(self.fields) | {"title"}
+        named = [
+            self.roles.year,
+            self.roles.duration,
+            self.roles.categories,
+            self.roles.tags,
+            self.roles.language,
+            self.roles.description,
+            self.roles.popularity,
+            *self.roles.people,
+        ]
+        unknown = sorted({n for n in named if n is not None and n not in known})
+        if unknown:
+            raise ValueError(f"roles name fields that are not declared under 'fields': {unknown}")
+        if self.title_format != "plain" and self.roles.year and self.roles.year not in self.fields:
+            raise ValueError("title_format with a year needs the year field declared")
+        return self
+
+    def digest(self) -> str:
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
+
+
+def load_mapping(path: Path) -> Mapping:
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise CatalogError(f"mapping file not found: {path}", "Pass --mapping PATH to an existing YAML file.") from exc
+    except yaml.YAMLError as exc:
+        raise CatalogError(f"mapping file {path} is not valid YAML: {exc}") from exc
+    try:
+        return Mapping.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise CatalogError(
+            f"mapping file {path}: {where}: {first['msg']}",
+            "Fix that key (see catalog/movies.mapping.yaml for a complete example).",
+        ) from exc

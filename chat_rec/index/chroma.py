@@ -1,0 +1,137 @@
+"""The vector index: one Chroma collection, embedded (persistent folder) or a server.
+
+``CHAT_REC_CHROMA_URL=http://127.0.0.1:8000`` switches to ``chromadb.HttpClient``; the
+class is the same either way. The collection's metadata is its manifest: which
+embedding model and mapping built it and whether the last build completed, so a
+mismatch is detected instead of serving wrong vectors.
+
+Deliberately left out: multi-tenant databases and collection aliases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from chat_rec.catalog.items import Item
+from chat_rec.errors import ConfigError, IndexMismatchError
+from chat_rec.settings import Settings, disable_telemetry
+
+Where = dict[str, Any]
+
+
+def make_client(settings: Settings) -> Any:
+    disable_telemetry()
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        if not url.hostname:
+            raise ConfigError(
+                f"CHAT_REC_CHROMA_URL={settings.chroma_url!r} has no host", "Use e.g. http://127.0.0.1:8000"
+            )
+        try:
+            return chromadb.HttpClient(
+                host=url.hostname, port=url.port or 8000, ssl=url.scheme == "https", settings=chroma_settings
+            )
+        except Exception as exc:  # chromadb raises several types for a dead server
+            raise ConfigError(
+                f"cannot reach the Chroma server at {settings.chroma_url}: {exc}",
+                "Start it with `chroma run --path DIR --host 127.0.0.1 --port 8000`, or unset CHAT_REC_CHROMA_URL.",
+            ) from exc
+    settings.chroma_path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+
+
+def item_metadata(item: Item) -> dict[str, Any]:
+    meta: dict[str, Any] = {"_hash": item.content_hash, "_title": item.title}
+    for name, value in item.fields.items():
+        if value is None or value == [] or value == "":
+            continue  # Chroma rejects None and empty lists
+        meta[name] = value
+    return meta
+
+
+class ChromaIndex:
+    def __init__(self, settings: Settings, client: Any | None = None) -> None:
+        self.settings = settings
+        self.client = client or make_client(settings)
+        self.name = settings.collection
+        self.collection = self.client.get_or_create_collection(
+            self.name, embedding_function=None, metadata={"hnsw:space": "cosine"}
+        )
+
+    # manifest --------------------------------------------------------------
+    def manifest(self) -> dict[str, Any]:
+        return dict(self.collection.metadata or {})
+
+    def set_manifest(self, **values: Any) -> None:
+        meta = {k: v for k, v in self.manifest().items() if not k.startswith("hnsw:")}
+        meta.update(values)
+        self.collection.modify(metadata=meta)
+
+    def check_compatible(self, embedding_model: str, mapping_digest: str) -> None:
+        manifest = self.manifest()
+        built_model = manifest.get("embedding_model")
+        if built_model and built_model != embedding_model:
+            raise IndexMismatchError(
+                f"the index was built with embedding model {built_model!r}, but {embedding_model!r} is configured"
+            )
+        built_mapping = manifest.get("mapping_digest")
+        if built_mapping and built_mapping != mapping_digest:
+            raise IndexMismatchError("the index was built from a different catalog mapping file")
+
+    # data ------------------------------------------------------------------
+    def count(self) -> int:
+        return int(self.collection.count())
+
+    def hashes(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        total = self.count()
+        for offset in range(0, total, 5000):
+            page = self.collection.get(include=["metadatas"], limit=5000, offset=offset)
+            for item_id, meta in zip(page["ids"], page["metadatas"] or []):
+                out[item_id] = str((meta or {}).get("_hash", ""))
+        return out
+
+    def upsert(self, items: Sequence[Item], vectors: np.ndarray) -> None:
+        if not items:
+            return
+        self.collection.upsert(
+            ids=[i.id for i in items],
+            embeddings=vectors.tolist(),
+            metadatas=[item_metadata(i) for i in items],
+            documents=[i.text for i in items],
+        )
+
+    def delete(self, ids: Sequence[str]) -> None:
+        for start in range(0, len(ids), 5000):
+            self.collection.delete(ids=list(ids[start : start + 5000]))
+
+    def vectors(self) -> tuple[list[str], np.ndarray]:
+        """All ids and vectors, for in-memory similarity (62k x 384 floats is ~95 MB)."""
+        ids: list[str] = []
+        chunks: list[np.ndarray] = []
+        total = self.count()
+        for offset in range(0, total, 5000):
+            page = self.collection.get(include=["embeddings"], limit=5000, offset=offset)
+            ids.extend(page["ids"])
+            chunks.append(np.asarray(page["embeddings"], dtype=np.float32))
+        matrix = np.vstack(chunks) if chunks else np.zeros((0, 384), dtype=np.float32)
+        return ids, matrix
+
+    def query(self, vector: np.ndarray, k: int, where: Where | None = None) -> list[tuple[str, float]]:
+        k = min(k, self.count())
+        if k <= 0:
+            return []
+        result = self.collection.query(
+            query_embeddings=[vector.tolist()], n_results=k, where=where or None, include=["distances"]
+        )
+        ids = result["ids"][0]
+        distances = (result.get("distances") or [[]])[0]
+        return [(i, 1.0 - float(d)) for i, d in zip(ids, distances)]

@@ -1,0 +1,77 @@
+"""Everything retrieval needs, opened once: catalog, Chroma index, vectors, BM25, embedder.
+
+:func:`open_space` loads the catalog through its mapping, syncs the Chroma collection
+(building it on first run, with a progress bar), and keeps an in-memory copy of the
+vectors for similarity features (item-to-item, taste vectors, diversity).
+
+Deliberately left out: sharing one space across processes (each process opens its own;
+use the Chroma server mode when several processes must share one index).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from chat_rec.catalog.items import Catalog
+from chat_rec.catalog.load import LoadResult, load_catalog
+from chat_rec.catalog.titles import TitleLinker
+from chat_rec.index.chroma import ChromaIndex
+from chat_rec.index.embedder import CachedEmbedder, SentenceTransformerEmbedder
+from chat_rec.index.lexical import LexicalIndex
+from chat_rec.index.sync import SyncReport, sync_index
+from chat_rec.settings import Settings
+
+
+@dataclass
+class ItemSpace:
+    catalog: Catalog
+    index: ChromaIndex
+    embedder: CachedEmbedder
+    ids: list[str]
+    matrix: np.ndarray  # one L2-normalised row per id
+    row: dict[str, int]
+    lexical: LexicalIndex
+    linker: TitleLinker
+    load: LoadResult
+    sync: SyncReport
+
+    def vector(self, item_id: str) -> np.ndarray:
+        return self.matrix[self.row[item_id]]
+
+    def embed_query(self, text: str) -> np.ndarray:
+        vec: np.ndarray = self.embedder.embed([text])[0]
+        return vec
+
+    def dense_scores(self, vector: np.ndarray) -> np.ndarray:
+        scores: np.ndarray = self.matrix @ vector
+        return scores
+
+
+def open_space(settings: Settings, progress: bool = True, chroma_client: Any | None = None) -> ItemSpace:
+    loaded = load_catalog(settings.catalog, settings.catalog_mapping)
+    catalog = loaded.catalog
+    embedder = CachedEmbedder(
+        SentenceTransformerEmbedder(settings.embedding_model), settings.cache_dir / "embeddings.sqlite3"
+    )
+    index = ChromaIndex(settings, client=chroma_client)
+    report = sync_index(catalog, index, embedder, progress=progress)
+    ids, matrix = index.vectors()
+    order = {item_id: i for i, item_id in enumerate(ids)}
+    ids = [item.id for item in catalog.items if item.id in order]  # catalog order, so BM25 rows line up
+    matrix = matrix[[order[i] for i in ids]]
+    texts = [catalog.by_id[i].text for i in ids]
+    return ItemSpace(
+        catalog=catalog,
+        index=index,
+        embedder=embedder,
+        ids=ids,
+        matrix=matrix,
+        row={item_id: i for i, item_id in enumerate(ids)},
+        lexical=LexicalIndex(ids, texts),
+        linker=TitleLinker(catalog),
+        load=loaded,
+        sync=report,
+    )

@@ -1,0 +1,78 @@
+"""Bring the index in line with the catalog: embed only what is new or changed.
+
+Rows are compared by content hash. Unchanged rows cost nothing; changed text that was
+seen before comes from the embedding cache; rows gone from the catalog are deleted.
+Work is written in batches, each one complete, so an interrupted sync leaves a valid
+(partial) index that the next run finishes. The manifest says ``complete=False`` until
+the last batch lands.
+
+Deliberately left out: parallel embedding (2 cores: the model already uses both).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from tqdm import tqdm
+
+from chat_rec.catalog.items import Catalog
+from chat_rec.index.chroma import ChromaIndex
+from chat_rec.index.embedder import CachedEmbedder
+
+BATCH = 256
+
+
+@dataclass
+class SyncReport:
+    added: int = 0
+    changed: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    embedded: int = 0  # texts that really went through the model (cache misses)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        return (
+            f"{self.added} added, {self.changed} changed, {self.deleted} deleted, {self.unchanged} unchanged "
+            f"({self.embedded} embedded) in {self.seconds:.1f}s"
+        )
+
+
+def sync_index(catalog: Catalog, index: ChromaIndex, embedder: CachedEmbedder, progress: bool = True) -> SyncReport:
+    started = time.perf_counter()
+    index.check_compatible(embedder.name, catalog.mapping.digest())
+    existing = index.hashes()
+    report = SyncReport()
+    todo = []
+    for item in catalog.items:
+        old = existing.get(item.id)
+        if old == item.content_hash:
+            report.unchanged += 1
+            continue
+        todo.append(item)
+        if old is None:
+            report.added += 1
+        else:
+            report.changed += 1
+    gone = sorted(set(existing) - set(catalog.by_id))
+    report.deleted = len(gone)
+    if todo or gone or not index.manifest().get("complete"):
+        index.set_manifest(
+            embedding_model=embedder.name,
+            mapping_digest=catalog.mapping.digest(),
+            mapping=catalog.mapping.name,
+            complete=False,
+        )
+    index.delete(gone)
+    misses_before = embedder.misses
+    bar = tqdm(total=len(todo), desc="Indexing catalog", unit="item", disable=not progress or not todo)
+    for start in range(0, len(todo), BATCH):
+        batch = todo[start : start + BATCH]
+        vectors = embedder.embed([i.text for i in batch], progress=bar.update)
+        index.upsert(batch, vectors)
+    bar.close()
+    report.embedded = embedder.misses - misses_before
+    index.set_manifest(catalog_digest=catalog.digest(), complete=True, items=len(catalog))
+    report.seconds = time.perf_counter() - started
+    return report

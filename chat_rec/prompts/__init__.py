@@ -1,0 +1,1 @@
+"""Versioned prompt files (see prompts/README.md for the product-team guide)."""

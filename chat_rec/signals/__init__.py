@@ -1,0 +1,26 @@
+"""Behavioural signals (popularity, items seen together) that text alone cannot give.
+
+:class:`Signals` is what ranking reads. The default, built from nothing, knows no
+popularity and no co-occurrence: every collaborative feature is zero and ranking falls
+back to content signals, never to an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class Signals:
+    """Popularity and item-to-item relatedness, both scaled to 0..1."""
+
+    version = "none"
+
+    def popularity(self, item_ids: Sequence[str]) -> list[float]:
+        return [0.0] * len(item_ids)
+
+    def related(self, seeds: Sequence[str], limit: int = 100) -> dict[str, float]:
+        """Items that co-occur with ``seeds`` in interaction logs, strongest first."""
+        return {}
+
+    def top_popular(self, limit: int = 100) -> list[str]:
+        return []
