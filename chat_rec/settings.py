@@ -49,12 +49,16 @@ class Settings(BaseSettings):
     # Agent behaviour
     prompts_dir: Path = BUILTIN_PROMPTS
     prompt_versions: dict[str, str] = Field(default_factory=dict)  # {"recommend": "v1"}
+    prompt_ab: dict[str, dict[str, float]] = Field(default_factory=dict)  # {"recommend": {"v1": 0.5, "v2": 0.5}}
     ranking_config: Path = BUILTIN_RANKING
     n_recommendations: int = 3
     n_llm_candidates: int = 5
     n_retrieve: int = 100
     diversity: float = 0.3  # 0 = pure relevance, 1 = maximal diversity (MMR)
     max_message_chars: int = 2000
+    # Let the LLM read messages the rules cannot structure. Off by default: SmolLM2-135M
+    # answered "Action, Animation" (the first two listed) whatever the request.
+    llm_understand: bool = False
 
     @property
     def store_path(self) -> Path:

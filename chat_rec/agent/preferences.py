@@ -18,6 +18,7 @@ class Preferences:
     anchor_items: list[str] = field(default_factory=list)  # "more like the second one"
     include_categories: list[str] = field(default_factory=list)
     exclude_categories: list[str] = field(default_factory=list)
+    boost_categories: list[str] = field(default_factory=list)  # soft: the model's reading, not a filter
     liked_tags: list[str] = field(default_factory=list)
     disliked_tags: list[str] = field(default_factory=list)
     liked_people: list[str] = field(default_factory=list)
@@ -87,6 +88,7 @@ class Preferences:
             "disliked_tags",
             "liked_people",
             "disliked_people",
+            "boost_categories",
         ):
             merged = [*getattr(previous, name), *[v for v in getattr(self, name) if v not in getattr(previous, name)]]
             setattr(out, name, merged)

@@ -95,7 +95,7 @@ def retrieve(space: ItemSpace, prefs: Preferences, user: UserContext, signals: S
         taste = space.matrix[[space.row[s] for s in liked]].mean(axis=0)
         taste /= np.linalg.norm(taste) or 1.0
         feats[:, 3] = vectors @ taste
-    include = set(prefs.include_categories)
+    include = set(prefs.include_categories) | set(prefs.boost_categories)
     tags = {t.lower() for t in prefs.liked_tags}
     people = set(prefs.liked_people)
     for row, item_id in enumerate(ids):

@@ -19,6 +19,7 @@ from typing import Any
 
 from chat_rec.agent.compose import describe, write_reason
 from chat_rec.agent.events import Card, Clarify, Done, Event, Status, TextDelta
+from chat_rec.agent.filters import apply_filters
 from chat_rec.agent.preferences import Preferences
 from chat_rec.agent.rank import RankingConfig, load_ranking_config, mmr, rank
 from chat_rec.agent.retrieve import UserContext, retrieve
@@ -29,6 +30,7 @@ from chat_rec.index.space import ItemSpace
 from chat_rec.llm.base import LLM
 from chat_rec.memory.store import Store, TurnRecord
 from chat_rec.prompts.registry import PromptFile, load_prompt
+from chat_rec.prompts.usage import note_prompt, track_prompts, tracked_prompts
 from chat_rec.settings import Settings
 from chat_rec.signals import Signals
 
@@ -85,7 +87,9 @@ class Agent:
         from chat_rec.prompts.choose import choose_version
 
         chosen = version or choose_version(self.settings, name, user_id)
-        return load_prompt(self.settings.prompts_dir, name, chosen)
+        loaded = load_prompt(self.settings.prompts_dir, name, chosen)
+        note_prompt(loaded)  # the turn's trace lists every prompt version and hash it used
+        return loaded
 
     # pipeline pieces (eval calls these directly) -------------------------------
     def user_context(self, user_id: str, conversation_id: str) -> UserContext:
@@ -110,6 +114,13 @@ class Agent:
         last_recs = next((t for t in reversed(history) if t.kind == "recommend"), None)
         previous_items = [i for i, _ in last_recs.recommendations] if last_recs else []
         now = self.understander.parse(message, previous_items)
+        if (
+            self.settings.llm_understand
+            and self.llm is not None
+            and now.intent == "recommend"
+            and not now.has_content()
+        ):
+            now = self._model_reading(message, now)
         previous = Preferences.from_dict(history[-1].preferences) if history else Preferences()
         if now.intent == "refine" or (history and history[-1].kind == "clarify"):
             merged = now.merged_onto(previous)
@@ -122,6 +133,20 @@ class Agent:
         now.seen_items = list(dict.fromkeys([*previous.seen_items, *now.seen_items]))
         return now
 
+    def _model_reading(self, message: str, prefs: Preferences) -> Preferences:
+        """Rules found nothing to hold on to: let the model name categories and moods (soft)."""
+        from chat_rec.agent.understand_llm import read_message
+
+        assert self.llm is not None
+        try:
+            reading = read_message(
+                self.llm, self.prompt("understand"), message, self.understander.vocab, self.settings.llm_timeout_s
+            )
+        except ChatRecError:
+            return prefs  # the rules' reading stands
+        prefs.boost_categories = reading.boost_categories
+        return prefs
+
     # the turn --------------------------------------------------------------------
     def turn(
         self,
@@ -129,8 +154,11 @@ class Agent:
         message: str,
         conversation_id: str = "default",
         prompt_versions: dict[str, str] | None = None,
+        filters: dict[str, Any] | None = None,
     ) -> Iterator[Event]:
+        """``filters`` (year_min, year_max, duration_max, exclude_categories) hold for this turn only."""
         started = time.perf_counter()
+        track_prompts()
         versions = prompt_versions or {}
         text, truncated = clean_message(message, self.settings.max_message_chars)
         history = self.store.turns(user_id, conversation_id, limit=6)
@@ -138,6 +166,7 @@ class Agent:
         prefs = self.understand(text, history)
         timings: dict[str, float] = {"understand_ms": (time.perf_counter() - started) * 1000}
         self._remember_preferences(user_id, prefs)
+        prefs = apply_filters(prefs, filters)  # after remembering: sidebar filters are not stated tastes
         profile = self.store.preferences(user_id)
         knows_user = bool(profile["like_item"] or profile["like_attr"] or self.store.feedback(user_id)["like"])
         if prefs.intent == "clarify" and not knows_user and not (history and history[-1].kind == "clarify"):
@@ -180,6 +209,7 @@ class Agent:
                 "timings": timings,
                 "shortlist": result.shortlist,
                 "ranked": [i for i, _ in result.ranked[:50]],
+                "prompts": tracked_prompts(),
             },
         )
         self.store.record_turn(record)
@@ -222,7 +252,11 @@ class Agent:
             prompt_hash=prompt.content_hash,
             ranking_version=self.ranking.version,
             preferences=prefs.to_dict(),
-            trace={"options": options, "timings": {"total_ms": (time.perf_counter() - started) * 1000}},
+            trace={
+                "options": options,
+                "timings": {"total_ms": (time.perf_counter() - started) * 1000},
+                "prompts": tracked_prompts(),
+            },
         )
         self.store.record_turn(record)
         yield Done(record)

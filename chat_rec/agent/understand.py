@@ -276,7 +276,8 @@ class Understander:
         self._ordinals(text, previous_items, prefs)
         for value, start, _ in _phrase_hits(text, self.vocab.categories):
             (prefs.exclude_categories if _negated(text, start) else prefs.include_categories).append(value)
-        for value, start, _ in _phrase_hits(text, self.vocab.tags):
+        tags = {k: v for k, v in self.vocab.tags.items() if " " in k or "-" in k or len(k) >= 5}
+        for value, start, _ in _phrase_hits(text, tags):
             (prefs.disliked_tags if _negated(text, start) else prefs.liked_tags).append(value)
         for value, start, _ in _phrase_hits(text, self.vocab.people):
             (prefs.disliked_people if _negated(text, start) else prefs.liked_people).append(value)
@@ -287,6 +288,7 @@ class Understander:
         _durations(text, prefs)
         if previous_items and self._refers_back(text, prefs):
             prefs.intent = "refine"
+            self._relative(text, previous_items, prefs)
         elif not prefs.has_content() and len(content_words(text)) < 2 and not prefs.disliked_items:
             prefs.intent = "clarify"
         return prefs
@@ -312,6 +314,21 @@ class Understander:
                 prefs.seen_items.append(item_id)
             else:
                 prefs.anchor_items.append(item_id)
+
+    def _relative(self, text: str, previous: list[str], prefs: Preferences) -> None:
+        """'older', 'newer', 'shorter', 'longer' are relative to the list just shown."""
+        items = [self.catalog.by_id[i] for i in previous if i in self.catalog.by_id]
+        years = [y for y in (self.catalog.year(i) for i in items) if y]
+        durations = [d for d in (self.catalog.duration(i) for i in items) if d]
+        lower = text.lower()
+        if years and re.search(r"\b(older|earlier|less recent)\b", lower):
+            prefs.year_max = int(min(years)) - 1
+        if years and re.search(r"\b(newer|more recent|later|modern)\b", lower):
+            prefs.year_min = int(max(years)) + 1
+        if durations and re.search(r"\b(shorter|quicker)\b", lower):
+            prefs.duration_max = int(min(durations)) - 1
+        if durations and re.search(r"\blonger\b", lower):
+            prefs.duration_min = int(max(durations)) + 1
 
     @staticmethod
     def _refers_back(text: str, prefs: Preferences) -> bool:

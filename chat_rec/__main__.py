@@ -1,0 +1,3 @@
+from chat_rec.cli import main
+
+main()

@@ -1,0 +1,86 @@
+"""Unit tests for ranking, grounding, fallback and understanding (no LLM, no index)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from chat_rec.agent.preferences import Preferences
+from chat_rec.agent.rank import RankingConfig, mmr, rank
+from chat_rec.agent.retrieve import FEATURES, Candidates
+from chat_rec.agent.turn import Agent
+from chat_rec.agent.verify import check_reason, support_ratio
+from tests.helpers import RecordingLLM, run_turn
+
+
+def test_rank_is_weighted_sum_and_stable() -> None:
+    feats = np.zeros((3, len(FEATURES)), dtype=np.float32)
+    feats[:, FEATURES.index("dense")] = [0.2, 0.9, 0.5]
+    feats[:, FEATURES.index("dislike")] = [0.0, 0.9, 0.0]
+    cands = Candidates(["a", "b", "c"], feats, {})
+    config = RankingConfig(version="t", weights={"dense": 1.0, "dislike": -1.0})
+    assert [i for i, _ in rank(cands, config)] == ["c", "a", "b"]
+
+
+def test_mmr_trades_relevance_for_variety() -> None:
+    v = {"a": np.array([1.0, 0.0]), "a2": np.array([0.99, 0.14]), "b": np.array([0.0, 1.0])}
+    ranked = [("a", 1.0), ("a2", 0.95), ("b", 0.5)]
+    assert mmr(ranked, v, 2, diversity=0.0) == ["a", "a2"]
+    assert mmr(ranked, v, 2, diversity=0.7) == ["a", "b"]
+
+
+def test_support_ratio_catches_invented_plots() -> None:
+    record = "Ex Machina. A programmer tests a humanoid robot at a remote estate. Science Fiction, Thriller."
+    assert support_ratio("A cerebral science fiction thriller about a humanoid robot.", record, "") >= 0.6
+    assert support_ratio("A space explorer saves a planet destroyed by a giant alien.", record, "") < 0.6
+
+
+def test_check_reason_rejects_wrong_facts(agent: Agent) -> None:
+    cat = agent.catalog
+    item = cat.by_id[agent.space.linker.link("Arrival")[0].item_id]
+    vocab = agent.understander.vocab
+    ok = check_reason("A thoughtful science fiction drama about language and first contact.", item, cat, vocab, [])
+    assert ok.ok, ok.problem
+    assert not check_reason("A science fiction drama from 1985.", item, cat, vocab, []).ok
+    assert not check_reason("A hilarious horror romp about language.", item, cat, vocab, []).ok
+    assert not check_reason("", item, cat, vocab, []).ok
+    assert not check_reason("Like Interstellar, a science fiction drama.", item, cat, vocab, ["Interstellar"]).ok
+
+
+def test_garbage_model_output_falls_back_to_template(agent: Agent) -> None:
+    agent.llm = RecordingLLM(answer="}}}{{ <script>alert(1)</script> visit www.example.com now!!!")
+    turn, _ = run_turn(agent, "a science fiction film about time travel")
+    assert len(turn.recommendations) == 3
+    assert all("script" not in reason and "www" not in reason for _, reason in turn.recommendations)
+    assert all(not v["ok"] for v in turn.trace["verdicts"])
+
+
+def test_dead_llm_server_gives_template_answer(agent: Agent) -> None:
+    from chat_rec.llm.openai_compat import OpenAICompatLLM
+
+    agent.llm = OpenAICompatLLM("http://127.0.0.1:9/v1", None, "none", timeout_s=2)
+    turn, _ = run_turn(agent, "a musical with great songs")
+    assert len(turn.recommendations) == 3
+    assert "failed" in (turn.fallback_reason or "")
+    assert turn.grounded
+
+
+def test_understanding_rules(agent: Agent) -> None:
+    parse = agent.understander.parse
+    p = parse("a comedy from the 90s under 2 hours, nothing scary")
+    assert (p.year_min, p.year_max, p.duration_max) == (1990, 1999, 120)
+    assert "Comedy" in p.include_categories and "Horror" in p.exclude_categories
+    p = parse("something like The Matrix but I didn't like Inception")
+    assert agent.space.linker.link("The Matrix")[0].item_id in p.liked_items
+    assert agent.space.linker.link("Inception")[0].item_id in p.disliked_items
+    assert parse("cheer me up").intent == "clarify"
+    assert parse("made after 2010 in French").year_min == 2011
+    assert parse("made after 2010 in French").language == "French"
+    assert not parse("it should cheer me up").liked_items  # "up" is not the film Up
+
+
+def test_preferences_merge_keeps_negatives() -> None:
+    before = Preferences(exclude_categories=["Horror"], year_min=2000, include_categories=["Comedy"])
+    now = Preferences(include_categories=["Horror"], intent="refine")
+    merged = now.merged_onto(before)
+    assert merged.year_min == 2000
+    assert "Horror" in merged.include_categories and "Horror" not in merged.exclude_categories
