@@ -55,3 +55,24 @@ def passes(item: Item, prefs: Preferences, catalog: Catalog) -> bool:
     return not (
         prefs.include_categories and catalog.roles.categories and not categories & set(prefs.include_categories)
     )
+
+
+def apply_filters(prefs: Preferences, filters: dict[str, Any] | None) -> Preferences:
+    """Merge filters set outside the message (the UI's sidebar) into what the turn understood.
+
+    Keys: ``year_min``, ``year_max``, ``duration_max`` (the stricter bound wins) and
+    ``exclude_categories`` (added to the message's exclusions, and dropped from its inclusions).
+    """
+    if not filters:
+        return prefs
+    if filters.get("year_min") is not None:
+        prefs.year_min = max(int(filters["year_min"]), prefs.year_min or int(filters["year_min"]))
+    if filters.get("year_max") is not None:
+        prefs.year_max = min(int(filters["year_max"]), prefs.year_max or int(filters["year_max"]))
+    if filters.get("duration_max") is not None:
+        prefs.duration_max = min(int(filters["duration_max"]), prefs.duration_max or int(filters["duration_max"]))
+    excluded = [str(c) for c in filters.get("exclude_categories") or []]
+    if excluded:
+        prefs.exclude_categories = list(dict.fromkeys([*prefs.exclude_categories, *excluded]))
+        prefs.include_categories = [c for c in prefs.include_categories if c not in excluded]
+    return prefs
