@@ -85,14 +85,23 @@ def version_key(version: str) -> tuple[int, ...]:
     return tuple(int(n) for n in re.findall(r"\d+", version)) or (0,)
 
 
-_cache: dict[Path, tuple[float, PromptFile]] = {}
+_cache: dict[Path, tuple[tuple[int, int], PromptFile]] = {}
+
+
+def parse_ref(ref: str) -> tuple[str, str | None]:
+    """``"recommend@v2"`` -> ``("recommend", "v2")``; ``"recommend"`` -> ``("recommend", None)``."""
+    name, _, version = ref.strip().partition("@")
+    if not name or (_ and not version):
+        raise PromptError(f"{ref!r} is not a prompt reference", "Write NAME or NAME@VERSION, e.g. recommend@v2.")
+    return name, version or None
 
 
 def read_prompt_file(path: Path) -> PromptFile:
     path = Path(path)
-    mtime = path.stat().st_mtime
+    stat = path.stat()
+    stamp = (stat.st_mtime_ns, stat.st_size)  # size too: two quick edits can share an mtime
     cached = _cache.get(path)
-    if cached and cached[0] == mtime:
+    if cached and cached[0] == stamp:
         return cached[1]
     raw_bytes = path.read_bytes()
     try:
@@ -108,7 +117,7 @@ def read_prompt_file(path: Path) -> PromptFile:
         raise PromptError(f"{path}: name/version ({prompt.ref}) must match the path <name>/<version>.yaml")
     prompt.path = path
     prompt.content_hash = hashlib.sha256(raw_bytes).hexdigest()[:16]
-    _cache[path] = (mtime, prompt)
+    _cache[path] = (stamp, prompt)
     return prompt
 
 
