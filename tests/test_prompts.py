@@ -57,6 +57,7 @@ def test_builtin_prompts_lint_clean() -> None:
 
 def test_lint_passes_a_good_file(prompts: Path) -> None:
     assert reasons(prompts) == []
+    assert "no such folder" in lint_dir(prompts / "missing")[0].reason
 
 
 def test_lint_catches_syntax_error(prompts: Path) -> None:

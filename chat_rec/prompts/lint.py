@@ -53,6 +53,8 @@ class Problem:
 def lint_dir(prompts_dir: Path) -> list[Problem]:
     """Every problem in every prompt file under ``prompts_dir``, plus the lock's own."""
     prompts_dir = Path(prompts_dir)
+    if not prompts_dir.is_dir():
+        return [Problem(prompts_dir, "no such folder; check CHAT_REC_PROMPTS_DIR")]
     try:
         lock = read_lock(prompts_dir)
     except PromptError as exc:
