@@ -1,0 +1,1 @@
+"""The Streamlit chat UI (``streamlit run ui/app.py``, or ``chat-rec chat``)."""
