@@ -2,8 +2,11 @@
 
 Two entry points:
 - :meth:`TitleLinker.link` for a string that *is* a title ("the matrix", "Matrix (1999)",
-  "Amelie", "star wars 5"): exact match on a normalised key first, then fuzzy matching
-  (rapidfuzz) with a year tolerance of one.
+  "Amelie", "star wars 5"): exact match on a normalised key first (alternative titles in
+  parentheses, "Léon (a.k.a. The Professional)", are keys too), then fuzzy matching
+  (rapidfuzz) among titles within a year of the one given, rescored so that sequel
+  numbers must agree and a short query contained in a longer title still scores.
+  Numbers are normalised ("two", "II" -> "2"), so "star wars 5" meets "Episode V".
 - :meth:`TitleLinker.find_in_text` for a free message: scans word n-grams for exact
   normalised titles; one-word titles must be capitalised or quoted so "up" in "cheer me
   up" is not the film *Up*.
@@ -26,7 +29,16 @@ from chat_rec.catalog.items import Catalog
 
 _ARTICLES = ("the", "a", "an", "les", "le", "la", "l", "il", "el", "der", "die", "das")
 _YEAR = re.compile(r"\(?\b(1[89]\d\d|20\d\d)\b\)?\s*$")
-_ROMAN = {"1": "i", "2": "ii", "3": "iii", "4": "iv", "5": "v", "6": "vi", "7": "vii", "8": "viii", "9": "ix"}
+_NUMBERS = {
+    **{
+        w: str(i)
+        for i, w in enumerate(["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"], start=1)
+    },
+    **{r: str(i) for i, r in enumerate(["ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x"], start=2)},
+}
+_PARENS = re.compile(r"\s*\(([^()]*)\)")
+_AKA = re.compile(r"^(?:a\.k\.a\.|aka)\s+", re.IGNORECASE)
+ALIAS_WEIGHT = 0.95  # a match on an alternative title is a little less certain
 
 
 def normalise(title: str) -> str:
@@ -38,7 +50,19 @@ def normalise(title: str) -> str:
         words = words[1:]
     if len(words) > 1 and words[-1] in _ARTICLES:  # "matrix the" from "Matrix, The"
         words = words[:-1]
-    return " ".join(words)
+    return " ".join(_NUMBERS.get(w, w) for w in words)
+
+
+def title_variants(title: str) -> list[tuple[str, float]]:
+    """The title, the title without its parentheses, and each parenthesised alternative title."""
+    variants = [(title, 1.0)]
+    inner = [_AKA.sub("", m.strip()) for m in _PARENS.findall(title)]
+    if inner:
+        main = _PARENS.sub("", title).strip()
+        if main:
+            variants.append((main, 1.0))
+        variants.extend((alias, ALIAS_WEIGHT) for alias in inner if len(alias) > 1)
+    return variants
 
 
 def split_year(text: str) -> tuple[str, int | None]:
@@ -60,11 +84,20 @@ class TitleLinker:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self.by_key: dict[str, list[str]] = defaultdict(list)
+        self.weight: dict[tuple[str, str], float] = {}  # (key, item id) -> weight, when not 1.0
+        years: dict[int | None, set[str]] = defaultdict(set)
         for item in catalog.items:
-            key = normalise(item.title)
-            if key:
+            year = catalog.year(item)
+            for variant, weight in title_variants(item.title):
+                key = normalise(variant)
+                if not key or (key, item.id) in self.weight or item.id in self.by_key.get(key, []):
+                    continue
                 self.by_key[key].append(item.id)
+                if weight != 1.0:
+                    self.weight[(key, item.id)] = weight
+                years[int(year) if year else None].add(key)
         self.keys = list(self.by_key)
+        self.keys_by_year = {y: sorted(keys) for y, keys in years.items()}
         self.max_words = max((len(k.split()) for k in self.keys), default=1)
 
     def _year(self, item_id: str) -> int | None:
@@ -76,10 +109,10 @@ class TitleLinker:
         item = self.catalog.by_id[item_id]
         return item.get_number(self.catalog.roles.popularity) or 0.0
 
-    def _pick(self, ids: Sequence[str], year: int | None, base: float) -> list[Link]:
+    def _pick(self, ids: Sequence[str], year: int | None, base: float, key: str | None = None) -> list[Link]:
         scored = []
         for item_id in ids:
-            score = base
+            score = base * self.weight.get((key or "", item_id), 1.0)
             item_year = self._year(item_id)
             if year is not None and item_year is not None:
                 gap = abs(item_year - year)
@@ -89,28 +122,46 @@ class TitleLinker:
         return [Link(i, s) for s, _, i in scored]
 
     def link(self, text: str, limit: int = 5, min_score: float = 0.85) -> list[Link]:
+        """Catalog items for a typed title, best first; scores are 0..1 (1 = exact title and year).
+
+        Links scoring below ``0.9 * min_score`` are dropped."""
         title, year = split_year(text)
         key = normalise(title)
         if not key:
             return []
         if key in self.by_key:
-            return self._pick(self.by_key[key], year, 1.0)[:limit]
-        candidates = [key]
-        words = key.split()
-        if words and words[-1] in _ROMAN:  # "star wars 5" -> also try "star wars v"
-            candidates.append(" ".join([*words[:-1], _ROMAN[words[-1]]]))
+            return self._pick(self.by_key[key], year, 1.0, key)[:limit]
         links: dict[str, Link] = {}
-        for query in candidates:
-            for match_key, score, _ in process.extract(query, self.keys, scorer=fuzz.WRatio, limit=limit * 2):
-                if score / 100 < min_score:
-                    continue
-                # WRatio favours partial matches; require the lengths to be comparable
-                length_ratio = min(len(query), len(match_key)) / max(len(query), len(match_key))
-                final = score / 100 * (0.85 + 0.15 * length_ratio)
-                for link in self._pick(self.by_key[match_key], year, final):
-                    if link.score >= min_score * 0.9 and link.item_id not in links:
-                        links[link.item_id] = link
+        for match_key, score in self._fuzzy(key, year):
+            if score < min_score * 0.9:
+                continue
+            for link in self._pick(self.by_key[match_key], year, score, match_key):
+                if link.score >= min_score * 0.9 and link.item_id not in links:
+                    links[link.item_id] = link
         return sorted(links.values(), key=lambda link: -link.score)[:limit]
+
+    def _candidates(self, year: int | None) -> list[str]:
+        if year is None:
+            return self.keys
+        near = [k for y in (year - 1, year, year + 1) for k in self.keys_by_year.get(y, [])]
+        return near + self.keys_by_year.get(None, [])
+
+    def _fuzzy(self, query: str, year: int | None, limit: int = 10) -> list[tuple[str, float]]:
+        """Close keys with a score 0..1: character similarity, or containment of every query word,
+        and sequel numbers in the query must be in the title."""
+        query_words = query.split()
+        query_numbers = {w for w in query_words if w.isdigit()}
+        found = process.extract(query, self._candidates(year), scorer=fuzz.WRatio, limit=limit, score_cutoff=70)
+        out = []
+        for match_key, _, _ in found:
+            key_words = match_key.split()
+            score = max(fuzz.ratio(query, match_key), fuzz.token_sort_ratio(query, match_key)) / 100
+            if set(query_words) <= set(key_words):  # "star wars 5" in "star wars episode 5 the empire ..."
+                score = max(score, 0.8 + 0.1 * len(query_words) / len(key_words))
+            if not query_numbers <= set(key_words):
+                score *= 0.8  # "rocky 2" is not "rocky 3"
+            out.append((match_key, score))
+        return out
 
     def find_in_text(self, message: str) -> list[Link]:
         """Titles named in a free message, longest match first, non-overlapping."""
@@ -133,7 +184,7 @@ class TitleLinker:
                 if end < len(tokens) and re.fullmatch(r"\(?\d{4}\)?", tokens[end][0]):
                     year = int(tokens[end][0].strip("()"))
                     end += 1
-                best = self._pick(self.by_key[key], year, 1.0)[0]
+                best = self._pick(self.by_key[key], year, 1.0, key)[0]
                 found.append(Link(best.item_id, best.score, tokens[start][1], tokens[end - 1][2]))
                 for i in range(start, end):
                     used[i] = True

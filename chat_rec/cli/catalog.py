@@ -1,50 +1,182 @@
-"""``chat-rec catalog``: ingest, rebuild, stats, search."""
+"""``chat-rec catalog``: ingest, rebuild, stats, search, check.
+
+``ingest`` validates a catalog file through its mapping, writes the row-problem report,
+syncs the index (only new or changed rows are embedded) and makes that catalog the
+active one for later ``ask``/``chat`` runs (``CHAT_REC_HOME/active_catalog.json``).
+"""
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import typer
 
-from chat_rec.settings import get_settings
+from chat_rec.errors import ConfigError
+from chat_rec.settings import Settings, get_settings
 
 app = typer.Typer(no_args_is_help=True, help="Load and inspect the catalog and its index.")
 
 
+def _active_settings() -> Settings:
+    from chat_rec.catalog.active import resolve_catalog
+
+    return resolve_catalog(get_settings())
+
+
+@app.command()
+def ingest(
+    path: Path = typer.Argument(..., help="catalog file: .csv, .tsv, .jsonl or .parquet"),
+    mapping: Path = typer.Option(..., "--mapping", "-m", help="mapping YAML (see catalog/mappings/)"),
+    strict: bool = typer.Option(False, "--strict", help="fail on the first bad row instead of reporting it"),
+    report: Path | None = typer.Option(
+        None, "--report", help="problem report (.csv or .jsonl); default CHAT_REC_HOME/reports/<name>.problems.csv"
+    ),
+    progress: bool = typer.Option(True, "--progress/--no-progress"),
+) -> None:
+    """Validate, index and activate a catalog. Re-running embeds only new or changed rows."""
+    from chat_rec.catalog.active import resolve_collection, write_active
+    from chat_rec.catalog.load import load_catalog
+    from chat_rec.catalog.mapping import load_mapping
+    from chat_rec.catalog.report import summary_line, write_report
+    from chat_rec.index.chroma import ChromaIndex
+    from chat_rec.index.embedder import CachedEmbedder, SentenceTransformerEmbedder
+    from chat_rec.index.sync import sync_index
+
+    settings = get_settings()
+    spec = load_mapping(mapping)
+    result = load_catalog(path, spec, strict=strict)
+    index_settings = resolve_collection(settings, spec)
+    report_path = report or settings.home / "reports" / f"{index_settings.collection}.problems.csv"
+    if result.problems or report is not None:
+        write_report(result.problems, report_path)
+    typer.echo(summary_line(result, path, report_path))
+    embedder = CachedEmbedder(
+        SentenceTransformerEmbedder(settings.embedding_model), settings.cache_dir / "embeddings.sqlite3"
+    )
+    index = ChromaIndex(index_settings)
+    sync = sync_index(result.catalog, index, embedder, progress=progress)
+    write_active(
+        settings,
+        path,
+        mapping,
+        collection=index.name,
+        items=len(result.catalog),
+        ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    typer.echo(f"index {index.name!r}: {sync.summary()}; now the active catalog")
+    if "catalog" in settings.model_fields_set:
+        typer.echo(f"note: CHAT_REC_CATALOG={settings.catalog} is set and wins over the active catalog", err=True)
+
+
 @app.command()
 def rebuild() -> None:
-    """Drop the index and build it again from the catalog file."""
+    """Drop the active catalog's index and build it again (unchanged texts come from the embedding cache)."""
+    from chat_rec.catalog.active import resolve_collection
+    from chat_rec.catalog.mapping import load_mapping
     from chat_rec.index.chroma import make_client
     from chat_rec.index.space import open_space
 
-    settings = get_settings()
+    settings = _active_settings()
+    name = resolve_collection(settings, load_mapping(settings.catalog_mapping)).collection
     client = make_client(settings)
     try:
-        client.delete_collection(settings.collection)
+        client.delete_collection(name)
     except Exception:  # nothing to delete
         pass
     space = open_space(settings, progress=True, chroma_client=client)
-    typer.echo(f"rebuilt {space.index.count()} items: {space.sync.summary()}")
+    typer.echo(f"rebuilt {name!r}: {space.index.count()} items: {space.sync.summary()}")
 
 
 @app.command()
-def search(query: str, k: int = typer.Option(10, "-k")) -> None:
+def stats() -> None:
+    """Counts, filter fields with value ranges / top values, and the index manifest (no indexing)."""
+    from chat_rec.catalog.active import read_active, resolve_collection
+    from chat_rec.catalog.load import load_catalog
+    from chat_rec.catalog.report import field_stats
+    from chat_rec.index.chroma import ChromaIndex
+
+    settings = _active_settings()
+    result = load_catalog(settings.catalog, settings.catalog_mapping)
+    catalog = result.catalog
+    active = read_active(settings)
+    source = "active (ingested)" if active and Path(active["catalog"]) == settings.catalog else "configured"
+    typer.echo(f"catalog: {settings.catalog} [{source}]")
+    typer.echo(
+        f"mapping: {settings.catalog_mapping} (name {catalog.mapping.name!r}, digest {catalog.mapping.digest()})"
+    )
+    typer.echo(f"rows: {result.rows_read} read, {len(catalog)} valid, {len(result.problems)} problem(s)")
+    typer.echo("fields:")
+    for fs in field_stats(catalog):
+        typer.echo("  " + fs.describe())
+    roles = {k: v for k, v in catalog.roles.model_dump().items() if v}
+    typer.echo(f"roles: {roles}")
+    index = ChromaIndex(resolve_collection(settings, catalog.mapping))
+    manifest = {k: v for k, v in index.manifest().items() if not k.startswith("hnsw:")}
+    in_sync = manifest.get("catalog_digest") == catalog.digest() and bool(manifest.get("complete"))
+    typer.echo(f"index: collection {index.name!r}, {index.count()} items, up to date: {'yes' if in_sync else 'no'}")
+    for key in sorted(manifest):
+        typer.echo(f"  {key}: {manifest[key]}")
+    if not in_sync:
+        typer.echo("  (the next ask/chat, or `chat-rec catalog rebuild`, brings it up to date)")
+
+
+def _parse_where(where: str | None) -> dict[str, Any] | None:
+    if not where:
+        return None
+    try:
+        parsed = json.loads(where)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            f"--where is not valid JSON: {exc.msg}", 'Example: --where \'{"year": {"$gte": 1990}}\''
+        ) from exc
+    if not isinstance(parsed, dict):
+        raise ConfigError("--where must be a JSON object", 'Example: --where \'{"genres": {"$contains": "Comedy"}}\'')
+    return parsed
+
+
+@app.command()
+def search(
+    query: str,
+    k: int = typer.Option(10, "-k"),
+    where: str | None = typer.Option(None, "--where", help='Chroma filter as JSON, e.g. {"year": {"$gte": 1990}}'),
+) -> None:
     """Dense search over the index (a quick look, no ranking)."""
     from chat_rec.index.space import open_space
 
-    space = open_space(get_settings(), progress=True)
-    for item_id, score in space.index.query(space.embed_query(query), k):
+    filters = _parse_where(where)
+    space = open_space(_active_settings(), progress=True)
+    try:
+        hits = space.index.query(space.embed_query(query), k, filters)
+    except ValueError as exc:  # chromadb rejects malformed filters with ValueError
+        raise ConfigError(
+            f"Chroma rejected --where: {exc}", "See https://docs.trychroma.com for the filter syntax."
+        ) from exc
+    for item_id, score in hits:
         item = space.catalog.by_id.get(item_id)
         title = space.catalog.display_title(item) if item else item_id
         typer.echo(f"{score:.3f}  {item_id}  {title}")
+    if not hits:
+        typer.echo("no results")
 
 
 @app.command()
-def check(path: Path, mapping: Path = typer.Option(..., "--mapping", "-m")) -> None:
+def check(
+    path: Path,
+    mapping: Path = typer.Option(..., "--mapping", "-m"),
+    report: Path | None = typer.Option(None, "--report", help="write every problem to this .csv/.jsonl"),
+) -> None:
     """Validate a catalog file against a mapping without indexing it."""
     from chat_rec.catalog.load import load_catalog
+    from chat_rec.catalog.report import summary_line, write_report
 
     result = load_catalog(path, mapping)
     for problem in result.problems[:20]:
         typer.echo(str(problem))
+    if report is not None:
+        write_report(result.problems, report)
     typer.echo(f"{len(result.catalog)} valid of {result.rows_read} rows; {len(result.problems)} problem(s)")
+    if report is not None:
+        typer.echo(summary_line(result, path, report))

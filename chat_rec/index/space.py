@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from chat_rec.catalog.active import resolve_catalog, resolve_collection
 from chat_rec.catalog.items import Catalog
 from chat_rec.catalog.load import LoadResult, load_catalog
 from chat_rec.catalog.titles import TitleLinker
@@ -51,8 +52,10 @@ class ItemSpace:
 
 
 def open_space(settings: Settings, progress: bool = True, chroma_client: Any | None = None) -> ItemSpace:
+    settings = resolve_catalog(settings)  # the ingested catalog, unless CHAT_REC_CATALOG is set
     loaded = load_catalog(settings.catalog, settings.catalog_mapping)
     catalog = loaded.catalog
+    settings = resolve_collection(settings, catalog.mapping)  # one collection per catalog
     embedder = CachedEmbedder(
         SentenceTransformerEmbedder(settings.embedding_model), settings.cache_dir / "embeddings.sqlite3"
     )

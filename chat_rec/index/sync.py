@@ -21,6 +21,7 @@ from chat_rec.index.chroma import ChromaIndex
 from chat_rec.index.embedder import CachedEmbedder
 
 BATCH = 256
+INDEX_VERSION = 1  # bump when the stored metadata layout changes
 
 
 @dataclass
@@ -62,6 +63,7 @@ def sync_index(catalog: Catalog, index: ChromaIndex, embedder: CachedEmbedder, p
             embedding_model=embedder.name,
             mapping_digest=catalog.mapping.digest(),
             mapping=catalog.mapping.name,
+            index_version=INDEX_VERSION,
             complete=False,
         )
     index.delete(gone)

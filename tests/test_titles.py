@@ -1,0 +1,124 @@
+"""Title linking: typed titles to catalog items, and the ReDial -> MovieLens measurement."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+from chat_rec.catalog.items import Catalog, Item
+from chat_rec.catalog.load import split_title
+from chat_rec.catalog.mapping import Mapping
+from chat_rec.catalog.titles import TitleLinker, normalise, title_variants
+from tests.conftest import SHARED_DATA, needs_shared
+
+MOVIELENS_STYLE = [
+    ("1", "Matrix, The (1999)"),
+    ("2", "Matrix Reloaded, The (2003)"),
+    ("3", "Amelie (Fabuleux destin d'Amélie Poulain, Le) (2001)"),
+    ("4", "Star Wars: Episode IV - A New Hope (1977)"),
+    ("5", "Star Wars: Episode V - The Empire Strikes Back (1980)"),
+    ("6", "Star Wars: Episode VI - Return of the Jedi (1983)"),
+    ("7", "Up (2009)"),
+    ("8", "Léon: The Professional (a.k.a. The Professional) (Léon) (1994)"),
+    ("9", "Rocky II (1979)"),
+    ("10", "Rocky III (1982)"),
+    ("11", "Texas Chainsaw Massacre, The (1974)"),
+    ("12", "Texas Chainsaw Massacre, The (2003)"),
+]
+MAPPING = Mapping.model_validate(
+    {
+        "name": "titles-test",
+        "id": "id",
+        "title": "title",
+        "title_format": "article_suffix_with_year",
+        "text": "{title}",
+        "fields": {"year": {"type": "int"}},
+        "roles": {"year": "year"},
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def linker() -> TitleLinker:
+    items = []
+    for item_id, raw in MOVIELENS_STYLE:
+        title, year = split_title(raw, "article_suffix_with_year")
+        items.append(Item(item_id, title, title, {"year": year}))
+    return TitleLinker(Catalog(items, MAPPING))
+
+
+def top(linker: TitleLinker, text: str) -> str | None:
+    links = linker.link(text)
+    return links[0].item_id if links else None
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("the matrix", "1"),
+        ("Matrix (1999)", "1"),
+        ("THE MATRIX", "1"),
+        ("matrix reloaded", "2"),
+        ("Amelie", "3"),
+        ("Amélie (2001)", "3"),
+        ("Le Fabuleux destin d'Amélie Poulain", "3"),
+        ("star wars 5", "5"),
+        ("Star Wars V", "5"),
+        ("star wars episode 4", "4"),
+        ("the professional", "8"),
+        ("Leon", "8"),
+        ("rocky 2", "9"),
+        ("Rocky Two", "9"),
+        ("The Texas Chain Saw Massacre (1974)", "11"),
+        ("texas chainsaw massacre 2003", "12"),
+        ("Matrx (1999)", "1"),  # a typo
+    ],
+)
+def test_typed_titles_link_to_the_right_item(linker: TitleLinker, typed: str, expected: str) -> None:
+    assert top(linker, typed) == expected
+
+
+def test_scores_exact_year_tolerance_and_nonsense(linker: TitleLinker) -> None:
+    assert linker.link("The Matrix (1999)")[0].score == 1.0
+    assert linker.link("The Matrix (2000)")[0].score == pytest.approx(0.9)  # a year off by one
+    assert linker.link("The Matrix (2010)")[0].score == pytest.approx(0.5)  # probably another film
+    assert linker.link("Amelie")[0].score == 1.0  # the main title outside the parentheses
+    assert linker.link("Fabuleux destin d'Amelie Poulain")[0].score == pytest.approx(0.95)  # an alias
+    assert linker.link("a completely different thing") == []
+    assert linker.link("") == []
+    assert top(linker, "rocky 4") is None or linker.link("rocky 4")[0].score < 0.85  # no Rocky IV here
+
+
+def test_normalise_and_variants() -> None:
+    assert normalise("Matrix, The") == normalise("The Matrix") == "matrix"
+    assert normalise("Rocky II") == normalise("rocky 2") == normalise("Rocky Two") == "rocky 2"
+    assert normalise("Love & Basketball") == "love and basketball"
+    assert [v for v, _ in title_variants("Léon: The Professional (a.k.a. The Professional) (Léon)")] == [
+        "Léon: The Professional (a.k.a. The Professional) (Léon)",
+        "Léon: The Professional",
+        "The Professional",
+        "Léon",
+    ]
+
+
+def test_find_in_text_still_finds_titles(linker: TitleLinker) -> None:
+    found = linker.find_in_text("I loved The Matrix and Amelie, but cheer me up please")
+    assert [f.item_id for f in found] == ["1", "3"]
+
+
+@needs_shared
+@pytest.mark.shared
+def test_linker_beats_exact_matching_on_redial() -> None:
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "title_linking.py"
+    spec = importlib.util.spec_from_file_location("title_linking", path)
+    assert spec and spec.loader and (SHARED_DATA / "redial" / "movies.csv").exists()
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = bench  # dataclasses look their module up
+    spec.loader.exec_module(bench)
+    result = bench.run(step=10)  # every 10th ReDial title keeps the test under a minute
+    assert result.total > 600
+    assert result.baseline > 0.6 * result.total
+    assert result.linked > result.baseline + 0.05 * result.total
