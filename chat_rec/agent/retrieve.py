@@ -11,12 +11,14 @@ the previous request when the turn refines it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from chat_rec.agent.filters import chroma_where, passes
 from chat_rec.agent.preferences import Preferences
+from chat_rec.agent.understand import content_words, positive_text
 from chat_rec.index.space import ItemSpace
 from chat_rec.signals import Signals
 
@@ -51,9 +53,25 @@ def _top(scores: np.ndarray, k: int) -> np.ndarray:
     return part[np.argsort(-scores[part])]
 
 
+def _without_titles(text: str, item_ids: list[str], space: ItemSpace) -> str:
+    """Content words only: named titles are handled by the seed signal and chat words
+    ("something", "like") only add noise to BM25."""
+    for item_id in item_ids:
+        title = space.catalog.by_id[item_id].title if item_id in space.catalog.by_id else ""
+        if title:
+            text = re.sub(re.escape(title), " ", text, flags=re.IGNORECASE)
+    return " ".join(content_words(text))
+
+
 def retrieve(space: ItemSpace, prefs: Preferences, user: UserContext, signals: Signals, n: int = 100) -> Candidates:
     catalog = space.catalog
-    qvec = space.embed_query(prefs.query or " ")
+    named = [s for s in [*prefs.anchor_items, *prefs.liked_items] if s in space.row]
+    query = _without_titles(positive_text(prefs.query), named, space)
+    if query or not named:
+        qvec = space.embed_query(query or prefs.query or " ")
+    else:  # only titles were named: search near them rather than near the words of their titles
+        qvec = space.matrix[[space.row[s] for s in named]].mean(axis=0)
+        qvec /= np.linalg.norm(qvec) or 1.0
     where = chroma_where(prefs, catalog)
     excluded = set(user.excluded) | set(prefs.disliked_items) | set(prefs.seen_items)
     excluded |= set(prefs.liked_items) | set(prefs.anchor_items)  # things the user named are not news to them
@@ -64,7 +82,7 @@ def retrieve(space: ItemSpace, prefs: Preferences, user: UserContext, signals: S
 
     routes: dict[str, list[str]] = {}
     routes["dense"] = [i for i, _ in space.index.query(qvec, n + len(excluded), where) if ok(i)][:n]
-    lexical = space.lexical.scores(prefs.query)
+    lexical = space.lexical.scores(query)
     routes["lexical"] = [space.ids[j] for j in _top(lexical, n * 3) if lexical[j] > 0 and ok(space.ids[j])][: n // 2]
     seeds = [*prefs.anchor_items, *prefs.liked_items, *user.liked]
     seeds = [s for s in dict.fromkeys(seeds) if s in space.row]
@@ -86,22 +104,25 @@ def retrieve(space: ItemSpace, prefs: Preferences, user: UserContext, signals: S
     feats[:, 0] = vectors @ qvec
     lex = np.array([lexical[space.row[i]] for i in ids], dtype=np.float32)
     feats[:, 1] = lex / lex.max() if lex.max() > 0 else 0.0
-    if prefs.anchor_items or prefs.liked_items:
-        named = [s for s in [*prefs.anchor_items, *prefs.liked_items] if s in space.row]
-        if named:
-            feats[:, 2] = (vectors @ space.matrix[[space.row[s] for s in named]].T).max(axis=1)
+    if named:
+        feats[:, 2] = (vectors @ space.matrix[[space.row[s] for s in named]].T).max(axis=1)
     liked = [s for s in user.liked if s in space.row]
     if liked:
         taste = space.matrix[[space.row[s] for s in liked]].mean(axis=0)
         taste /= np.linalg.norm(taste) or 1.0
         feats[:, 3] = vectors @ taste
     include = set(prefs.include_categories) | set(prefs.boost_categories)
+    seed_categories = [set(catalog.categories(catalog.by_id[s])) for s in named]
+    seed_categories = [c for c in seed_categories if c]
     tags = {t.lower() for t in prefs.liked_tags}
     people = set(prefs.liked_people)
     for row, item_id in enumerate(ids):
         item = catalog.by_id[item_id]
+        categories = set(catalog.categories(item))
         if include:
-            feats[row, 4] = len(include & set(catalog.categories(item))) / len(include)
+            feats[row, 4] = len(include & categories) / len(include)
+        elif seed_categories and categories:  # "like X": share X's categories
+            feats[row, 4] = max(len(c & categories) / len(c | categories) for c in seed_categories)
         if tags:
             feats[row, 5] = len(tags & {t.lower() for t in catalog.tags(item)}) / len(tags)
         if people:

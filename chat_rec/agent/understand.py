@@ -23,6 +23,11 @@ NEGATION = re.compile(
     r"avoid|except|exclude|skip|less|other than|besides|instead of|anything but|isn'?t|aren'?t|too)\b(?:\W+\w+){0,3}\W*$",
     re.IGNORECASE,
 )
+NEGATED_SPAN = re.compile(
+    r"\b(?:not|no|nothing|without|never|hate[sd]?|dislike[sd]?|don'?t like|didn'?t like|can'?t stand|avoid|except|"
+    r"exclude|skip|less|other than|besides|instead of|anything but|too)\b(?:[ \t]+[\w'-]+){0,3}",
+    re.IGNORECASE,
+)
 SEEN = re.compile(r"\b(seen|watched|saw)\b(?:\W+\w+){0,3}\W*$", re.IGNORECASE)
 SEEN_AFTER = re.compile(r"^\W*(?:\w+\W+){0,2}(already seen|seen it|seen that|watched it|watched that)", re.IGNORECASE)
 ORDINALS = {
@@ -44,108 +49,15 @@ REFINE = re.compile(
     r"similar|but|too|that one|those|again|fewer)\b",
     re.IGNORECASE,
 )
-STOP = set(
-    [
-        "a",
-        "an",
-        "the",
-        "i",
-        "me",
-        "my",
-        "we",
-        "you",
-        "your",
-        "it",
-        "its",
-        "is",
-        "are",
-        "was",
-        "be",
-        "to",
-        "of",
-        "for",
-        "in",
-        "on",
-        "at",
-        "and",
-        "or",
-        "but",
-        "so",
-        "some",
-        "any",
-        "something",
-        "anything",
-        "movie",
-        "movies",
-        "film",
-        "films",
-        "show",
-        "shows",
-        "watch",
-        "watching",
-        "want",
-        "wanna",
-        "would",
-        "like",
-        "love",
-        "good",
-        "great",
-        "nice",
-        "recommend",
-        "recommendation",
-        "suggest",
-        "suggestion",
-        "please",
-        "can",
-        "could",
-        "give",
-        "find",
-        "me",
-        "tonight",
-        "today",
-        "now",
-        "one",
-        "ones",
-        "what",
-        "which",
-        "whats",
-        "something's",
-        "kind",
-        "sort",
-        "type",
-        "hi",
-        "hello",
-        "hey",
-        "thanks",
-        "thank",
-        "ok",
-        "okay",
-        "yes",
-        "no",
-        "maybe",
-        "just",
-        "really",
-        "very",
-        "much",
-        "do",
-        "does",
-        "have",
-        "has",
-        "had",
-        "get",
-        "got",
-        "see",
-        "pick",
-        "picks",
-        "new",
-        "best",
-        "top",
-        "options",
-        "option",
-        "idea",
-        "ideas",
-    ]
+_STOP_WORDS = (
+    "a an the i me my we you your it its is are was be to of for in on at and or but so some any "
+    "something anything movie movies film films show shows watch watching want wanna would like love "
+    "good great nice recommend recommendation suggest suggestion please can could give find me tonight "
+    "today now one ones what which whats something's kind sort type hi hello hey thanks thank ok okay "
+    "yes no maybe just really very much do does have has had get got see pick picks new best top options "
+    "option idea ideas loved liked enjoyed else similar stuff things thing "
 )
+STOP = set(_STOP_WORDS.split())
 
 
 @dataclass
@@ -243,6 +155,14 @@ def _durations(text: str, prefs: Preferences) -> None:
         prefs.duration_min = int(amount * 60 if over.group(2).startswith("h") else amount)
     elif re.search(r"\b(epic|long one|long movie|long film)\b", lower):
         prefs.duration_min = 140
+
+
+def positive_text(text: str) -> str:
+    """The message without what the user rules out: "like Arrival but less slow" -> "like Arrival but".
+
+    Retrieval embeds and searches this, so "not horror" does not pull horror closer.
+    """
+    return re.sub(r"\s+", " ", NEGATED_SPAN.sub(" ", text)).strip()
 
 
 def content_words(text: str) -> list[str]:
