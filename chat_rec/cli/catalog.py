@@ -150,7 +150,9 @@ def search(
     space = open_space(_active_settings(), progress=True)
     try:
         hits = space.index.query(space.embed_query(query), k, filters)
-    except ValueError as exc:  # chromadb rejects malformed filters with ValueError
+    except Exception as exc:  # chromadb rejects malformed filters with ValueError or InvalidArgumentError
+        if "where" not in str(exc).lower() and not isinstance(exc, ValueError):
+            raise
         raise ConfigError(
             f"Chroma rejected --where: {exc}", "See https://docs.trychroma.com for the filter syntax."
         ) from exc
