@@ -1,11 +1,99 @@
-"""Load the behavioural signals for a catalog (empty when no interactions exist)."""
+"""Persist ingested interactions under ``CHAT_REC_HOME/signals`` and load them as Signals.
+
+One Parquet file of events per source plus ``sources.json`` (weights and validation
+reports). In-app feedback of every user (likes, seen, dislikes in the SQLite store) is
+read at load time as one more source, ``feedback``, so it feeds the same popularity
+and co-occurrence. A catalog with no interactions gets the empty :class:`Signals`:
+every collaborative feature is zero.
+"""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
 
 from chat_rec.index.space import ItemSpace
 from chat_rec.settings import Settings
 from chat_rec.signals import Signals
+from chat_rec.signals.collab import EVENT_COLUMNS, CollabSignals
+from chat_rec.signals.importers import IngestReport
+
+FEEDBACK_WEIGHTS = {"like": 1.0, "seen": 0.5, "dislike": -1.0}
 
 
-def load_signals(settings: Settings, space: ItemSpace) -> Signals:
-    return Signals()
+def signals_dir(settings: Settings) -> Path:
+    return settings.home / "signals"
+
+
+def _manifest(settings: Settings) -> dict[str, Any]:
+    path = signals_dir(settings) / "sources.json"
+    if not path.exists():
+        return {}
+    try:
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return data
+    except (OSError, json.JSONDecodeError):
+        return {}
+
+
+def save_events(
+    settings: Settings, frame: pd.DataFrame, report: IngestReport, weight: float = 1.0, append: bool = False
+) -> Path:
+    folder = signals_dir(settings)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{report.source}.parquet"
+    if append and path.exists():
+        frame = pd.concat([pd.read_parquet(path), frame], ignore_index=True).drop_duplicates()
+    tmp = path.with_suffix(".tmp")
+    frame[list(EVENT_COLUMNS)].to_parquet(tmp, index=False)
+    tmp.replace(path)
+    manifest = _manifest(settings)
+    manifest[report.source] = {"weight": weight, "report": report.to_dict()}
+    (folder / "sources.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    return path
+
+
+def load_events(settings: Settings) -> pd.DataFrame:
+    folder = signals_dir(settings)
+    frames = [pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))] if folder.exists() else []
+    if not frames:
+        return pd.DataFrame(columns=list(EVENT_COLUMNS))
+    return pd.concat(frames, ignore_index=True)
+
+
+def feedback_events(settings: Settings) -> pd.DataFrame:
+    if not settings.store_path.exists():
+        return pd.DataFrame(columns=list(EVENT_COLUMNS))
+    from chat_rec.memory.store import Store
+
+    store = Store(settings.store_path)
+    try:
+        rows = store.feedback_rows()
+    finally:
+        store.close()
+    records = [
+        ("feedback", f"user:{r['user_id']}", r["item_id"], FEEDBACK_WEIGHTS.get(r["kind"], 0.0), float("nan"))
+        for r in rows
+    ]
+    return pd.DataFrame(records, columns=list(EVENT_COLUMNS))
+
+
+def load_signals(
+    settings: Settings,
+    space: ItemSpace,
+    half_life_days: float | None = None,
+    include_feedback: bool = True,
+) -> Signals:
+    events = load_events(settings)
+    if include_feedback:
+        feedback = feedback_events(settings)
+        if not feedback.empty:
+            events = pd.concat([events, feedback], ignore_index=True) if not events.empty else feedback
+    if events.empty:
+        return Signals()
+    weights = {name: float(entry.get("weight", 1.0)) for name, entry in _manifest(settings).items()}
+    signals = CollabSignals(space.ids, events, weights, half_life_days=half_life_days)
+    return signals if signals else Signals()

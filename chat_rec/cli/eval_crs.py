@@ -1,0 +1,115 @@
+"""``chat-rec eval redial`` and ``chat-rec eval inspired``: public CRS benchmarks.
+
+The eval command group registers :func:`redial` and :func:`inspired` as its commands.
+Data comes from outside the repository (``../shared/data``); nothing here downloads.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from chat_rec.settings import BUILTIN_RANKING, PROJECT_ROOT, get_settings
+
+KEYS = ("recall@1", "recall@10", "recall@50", "recall_new@1", "recall_new@10", "recall_new@50", "ndcg@10", "mrr@10")
+
+
+def _cache(cache: Path | None) -> Path:
+    return cache or get_settings().home / "bench"
+
+
+def _default_ranking() -> Path:
+    fitted = sorted(
+        (PROJECT_ROOT / "ranking").glob("v*.yaml"), key=lambda p: int(p.stem[1:]) if p.stem[1:].isdigit() else 0
+    )
+    return fitted[-1] if fitted else BUILTIN_RANKING
+
+
+def _interactions(paths: list[Path], kinds: list[str], weights: list[float]) -> list[Any]:
+    from chat_rec.eval.crs_run import Interaction
+
+    out = []
+    for n, path in enumerate(paths):
+        kind = kinds[n] if n < len(kinds) else ("movielens" if path.name == "ratings.csv" else "redial")
+        weight = weights[n] if n < len(weights) else 1.0
+        out.append(Interaction(path, kind, weight))
+    return out
+
+
+def print_table(report: dict[str, Any]) -> None:
+    typer.echo(f"{'system':24s} " + " ".join(f"{k:>13s}" for k in KEYS))
+    rows = {**report["baselines"], **report["ablation"]}
+    for name, metrics in rows.items():
+        typer.echo(f"{name:24s} " + " ".join(f"{metrics[k]:13.3f}" for k in KEYS))
+    typer.echo(
+        f"{report['n_targets']} targets ({report['n_targets_new']} new) in {report['turns']} turns; "
+        f"grounded rate {report['grounded_rate']:.3f}; {report['ms_per_turn']:.0f} ms/turn"
+    )
+
+
+def redial(
+    dialogs: Path = typer.Argument(..., help="ReDial dialogs (JSONL), e.g. ../shared/data/redial/dialogs_sample.jsonl"),
+    movies: Path = typer.Option(..., "--movies", help="ReDial movies.csv (movieId,movieName)"),
+    metadata: Path | None = typer.Option(None, "--metadata", help="MovieLens movies_w_keywords.csv to enrich titles"),
+    mapping: Path | None = typer.Option(None, "--mapping", help="ranking config (ranking/*.yaml) to score"),
+    interactions: list[Path] = typer.Option(
+        [], "--interactions", help="training logs (ReDial train dialogs, ratings.csv)"
+    ),
+    kind: list[str] = typer.Option([], "--kind", help="redial | movielens | events, one per --interactions"),
+    weight: list[float] = typer.Option([], "--weight", help="source weight, one per --interactions"),
+    limit: int | None = typer.Option(None, "--limit", help="only the first N dialogs"),
+    out: Path | None = typer.Option(None, "--out", help="write the metrics JSON here"),
+    cache: Path | None = typer.Option(None, "--cache", help="folder for the derived catalog, index and signals"),
+    query_turns: int = typer.Option(4, "--query-turns", help="how many recent utterances form the query"),
+) -> None:
+    """Score the agent's ranking on ReDial (Recall@1/10/50, NDCG@10, MRR@10; all and new items)."""
+    from chat_rec.eval.crs_bench import BenchOptions
+    from chat_rec.eval.crs_run import BenchSpec, prepare_redial, ranking, write_report
+
+    if not interactions:
+        sibling = dialogs.parent / "train_sample.jsonl"
+        if sibling.exists() and sibling.resolve() != dialogs.resolve():
+            interactions = [sibling]
+    spec = BenchSpec(
+        dialogs, _cache(cache), limit, _interactions(interactions, kind, weight), BenchOptions(query_turns=query_turns)
+    )
+    run, _ = prepare_redial(spec, movies, metadata)
+    report = write_report(run, ranking(mapping, _default_ranking()), out)
+    print_table(report)
+    if out:
+        typer.echo(f"wrote {out}")
+
+
+def inspired(
+    dev: Path = typer.Argument(..., help="INSPIRED dialogs (TSV), e.g. ../shared/data/inspired/dev.tsv"),
+    movielens: Path = typer.Option(..., "--movielens", help="folder with MovieLens-small movies.csv"),
+    metadata: Path | None = typer.Option(None, "--metadata", help="MovieLens movies_w_keywords.csv"),
+    tmdb: Path | None = typer.Option(None, "--tmdb", help="TMDB movies CSV"),
+    mapping: Path | None = typer.Option(None, "--mapping", help="ranking config (ranking/*.yaml) to score"),
+    interactions: list[Path] = typer.Option([], "--interactions", help="interaction logs"),
+    kind: list[str] = typer.Option([], "--kind", help="redial | movielens | events, one per --interactions"),
+    weight: list[float] = typer.Option([], "--weight", help="source weight, one per --interactions"),
+    limit: int | None = typer.Option(None, "--limit"),
+    out: Path | None = typer.Option(None, "--out"),
+    cache: Path | None = typer.Option(None, "--cache"),
+    query_turns: int = typer.Option(4, "--query-turns"),
+) -> None:
+    """Score the agent's ranking on INSPIRED (catalog: MovieLens + TMDB linked by title)."""
+    from chat_rec.eval.crs_bench import BenchOptions
+    from chat_rec.eval.crs_run import BenchSpec, prepare_inspired, ranking, write_report
+
+    spec = BenchSpec(
+        dev, _cache(cache), limit, _interactions(interactions, kind, weight), BenchOptions(query_turns=query_turns)
+    )
+    run, _ = prepare_inspired(spec, movielens, metadata, tmdb)
+    report = write_report(run, ranking(mapping, _default_ranking()), out)
+    print_table(report)
+    if out:
+        typer.echo(f"wrote {out}")
+
+
+def dump(report: dict[str, Any]) -> str:
+    return json.dumps(report, indent=2, default=str)

@@ -1,0 +1,276 @@
+"""Run a CRS benchmark through the agent's own retrieve + rank, with baselines and ablations.
+
+For each evaluation turn the context is read by the agent's :class:`Understander`
+(titles linked back to catalog items, polarity, categories, tags), the candidates and
+their feature table come from :func:`chat_rec.agent.retrieve.retrieve` (the same call
+:meth:`Agent.rank_for` makes), and each ranking config scores that table with
+:func:`chat_rec.agent.rank.score`. Features are computed once per turn, so baselines,
+ablations and weight fitting re-score the same table and cost almost nothing.
+
+Benchmark-specific choices (documented, principled, not tuned per dialog):
+- every movie named in the context and not disliked is a seed ("liked" for the
+  seed-similarity and co-occurrence features); items named already are excluded, as the
+  agent excludes items the user named (repeats are reported separately);
+- categories named in the seeker's words are soft (the ``category`` feature), not hard
+  filters: a benchmark dialog's "something funny" is a preference, not a constraint;
+- the dense/lexical query is the last ``query_turns`` utterances (recent turns count more).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from chat_rec.agent.preferences import Preferences
+from chat_rec.agent.rank import RankingConfig
+from chat_rec.agent.retrieve import FEATURES, Candidates, UserContext, retrieve
+from chat_rec.agent.understand import Understander
+from chat_rec.eval.crs_data import EvalTurn, Utterance
+from chat_rec.eval.crs_metrics import summarise
+from chat_rec.index.space import ItemSpace, open_space
+from chat_rec.settings import Settings
+from chat_rec.signals import Signals
+
+
+@dataclass
+class BenchOptions:
+    n_retrieve: int = 200
+    query_turns: int = 4
+    seed_window: int = 0  # 0 = every earlier mention is a seed; N = only the last N utterances'
+    hard_filters: bool = False
+    max_tags: int = 300
+
+
+@dataclass
+class ScoredTurn:
+    turn: EvalTurn
+    candidates: Candidates
+    target_rows: list[int | None]  # row of each target in the candidate table
+
+
+@dataclass
+class BenchRun:
+    space: ItemSpace
+    signals: Signals
+    turns: list[ScoredTurn]
+    unknown_targets: int
+    seconds: float
+    link_recall: float
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def open_bench_space(home: Path, catalog: Path, mapping: Path, name: str, progress: bool = True) -> ItemSpace:
+    settings = Settings(home=home, catalog=catalog, catalog_mapping=mapping, llm="none", collection=name)
+    return open_space(settings, progress=progress)
+
+
+def context_preferences(
+    understander: Understander,
+    context: Sequence[Utterance],
+    options: BenchOptions,
+    parsed: dict[int, Preferences],
+) -> Preferences:
+    prefs = Preferences()
+    liked: list[str] = []
+    disliked: list[str] = []
+    soft_categories: list[str] = []
+    window_start = len(context) - options.seed_window if options.seed_window else 0
+    for position, utterance in enumerate(context):
+        key = id(utterance)
+        if key not in parsed:
+            parsed[key] = understander.parse(utterance.text)
+        p = parsed[key]
+        disliked.extend(p.disliked_items)
+        if position >= window_start:
+            liked.extend([*p.liked_items, *p.seen_items, *p.anchor_items])
+        if utterance.role == "seeker":
+            soft_categories.extend(p.include_categories)
+            prefs.liked_tags.extend(p.liked_tags)
+            prefs.liked_people.extend(p.liked_people)
+            prefs.exclude_categories.extend(p.exclude_categories if options.hard_filters else [])
+            if options.hard_filters:
+                prefs.include_categories.extend(p.include_categories)
+                prefs.year_min = p.year_min or prefs.year_min
+                prefs.year_max = p.year_max or prefs.year_max
+    bad = set(disliked)
+    prefs.liked_items = [i for i in dict.fromkeys(liked) if i not in bad]
+    prefs.disliked_items = list(dict.fromkeys(disliked))
+    soft = list(dict.fromkeys(soft_categories))
+    if hasattr(prefs, "boost_categories"):
+        prefs.boost_categories = soft
+    elif not options.hard_filters:
+        prefs.liked_tags.extend(soft)
+    recent = context[-options.query_turns :] if options.query_turns else context
+    prefs.query = " ".join(u.text for u in recent).strip()
+    return prefs
+
+
+def run_features(
+    space: ItemSpace,
+    signals: Signals,
+    turns: Sequence[EvalTurn],
+    options: BenchOptions,
+    unknown_targets: int = 0,
+    progress: Callable[[int], None] | None = None,
+) -> BenchRun:
+    started = time.perf_counter()
+    understander = Understander(space.catalog, space.linker)
+    if options.max_tags:  # the rules compile one pattern per phrase: keep the frequent tags only
+        counts = Counter(t.lower() for item in space.catalog.items for t in space.catalog.tags(item))
+        keep = {t for t, _ in counts.most_common(options.max_tags)}
+        understander.vocab.tags = {k: v for k, v in understander.vocab.tags.items() if k in keep}
+    parsed: dict[int, Preferences] = {}
+    scored: list[ScoredTurn] = []
+    found = total = 0
+    for n, turn in enumerate(turns):
+        prefs = context_preferences(understander, turn.context, options, parsed)
+        total += len(turn.mentioned)
+        found += len(set(turn.mentioned) & {*prefs.liked_items, *prefs.disliked_items})
+        candidates = retrieve(space, prefs, UserContext(), signals, n=options.n_retrieve)
+        where = {item_id: row for row, item_id in enumerate(candidates.ids)}
+        scored.append(ScoredTurn(turn, candidates, [where.get(t) for t in turn.targets]))
+        if progress:
+            progress(n + 1)
+    return BenchRun(
+        space, signals, scored, unknown_targets, time.perf_counter() - started, found / total if total else 1.0
+    )
+
+
+def config_ranks(run: BenchRun, weights: np.ndarray) -> tuple[list[int | None], list[bool], float]:
+    """0-based rank of every target under one weight vector, the new flags, grounded rate."""
+    ranks: list[int | None] = []
+    new: list[bool] = []
+    grounded = shown = 0
+    catalog = run.space.catalog
+    for st in run.turns:
+        scores = st.candidates.features @ weights if st.candidates.ids else np.zeros(0)
+        order = np.argsort(-scores, kind="stable")
+        position = np.empty(len(order), dtype=int)
+        position[order] = np.arange(len(order))
+        for row in st.target_rows:
+            ranks.append(None if row is None else int(position[row]))
+        new.extend(st.turn.new)
+        top = [st.candidates.ids[j] for j in order[:10]]
+        shown += len(top)
+        grounded += sum(1 for i in top if i in catalog)
+    # targets outside the catalog are misses for every system
+    ranks.extend([None] * run.unknown_targets)
+    new.extend([True] * run.unknown_targets)
+    return ranks, new, (grounded / shown if shown else 1.0)
+
+
+def evaluate(run: BenchRun, config: RankingConfig) -> dict[str, float]:
+    ranks, new, grounded = config_ranks(run, config.vector())
+    return {**summarise(ranks, new), "grounded_rate": grounded}
+
+
+def random_baseline(run: BenchRun, seed: int = 0) -> dict[str, float]:
+    rng = random.Random(seed)
+    ids = list(run.space.ids)
+    ranks: list[int | None] = []
+    new: list[bool] = []
+    for st in run.turns:
+        rng.shuffle(ids)
+        position = {item_id: i for i, item_id in enumerate(ids[:50])}
+        ranks.extend(position.get(t) for t in st.turn.targets)
+        new.extend(st.turn.new)
+    ranks.extend([None] * run.unknown_targets)
+    new.extend([True] * run.unknown_targets)
+    return {**summarise(ranks, new), "grounded_rate": 1.0}
+
+
+def single(feature: str, version: str) -> RankingConfig:
+    return RankingConfig(version=version, weights={feature: 1.0})
+
+
+def full_report(run: BenchRun, config: RankingConfig) -> dict[str, Any]:
+    """The pipeline's metrics at top level, then baselines and the ablation."""
+    full = evaluate(run, config)
+    baselines = {
+        "random": random_baseline(run),
+        "popularity": evaluate(run, single("popularity", "popularity-only")),
+        "lexical": evaluate(run, single("lexical", "lexical-only")),
+        "dense": evaluate(run, single("dense", "dense-only")),
+        "full": full,
+    }
+    ablation = {}
+    for name, weight in config.weights.items():
+        if weight == 0:
+            continue
+        reduced = RankingConfig(
+            version=f"{config.version}-no-{name}", weights={k: v for k, v in config.weights.items() if k != name}
+        )
+        ablation[f"without {name}"] = evaluate(run, reduced)
+    return {
+        **full,
+        "ranking_version": config.version,
+        "weights": config.weights,
+        "baselines": baselines,
+        "ablation": ablation,
+        "turns": len(run.turns),
+        "targets_not_in_catalog": run.unknown_targets,
+        "context_title_link_recall": run.link_recall,
+        "features_seconds": run.seconds,
+        "ms_per_turn": 1000 * run.seconds / max(1, len(run.turns)),
+        "features": list(FEATURES),
+        **run.extra,
+    }
+
+
+def fit_weights(
+    runs: Sequence[BenchRun],
+    start: RankingConfig,
+    features: Sequence[str],
+    objective: Callable[[dict[str, float]], float] | None = None,
+    passes: int = 3,
+    version: str = "fit",
+) -> tuple[RankingConfig, float, list[str]]:
+    """Coordinate ascent on a coarse multiplicative grid; ties keep the current weight.
+
+    ``dense`` is left as the scale anchor. Returns the config, its dev score and a log.
+    """
+    objective = objective or (lambda m: (m["recall@10"] + m["recall@50"] + m["recall_new@10"] + m["recall_new@50"]) / 4)
+
+    def value(weights: dict[str, float]) -> float:
+        config = RankingConfig(version=version, weights=weights)
+        return sum(objective(evaluate(r, config)) for r in runs) / len(runs)
+
+    weights = dict(start.weights)
+    best = value(weights)
+    log = [f"start {best:.4f}"]
+    for p in range(passes):
+        improved = False
+        for feature in features:
+            current = weights.get(feature, 0.0)
+            grid = {0.0, *(current * m for m in (0.25, 0.5, 2.0, 4.0))} if current else {0.0, 0.1, 0.3, 1.0, 3.0}
+            if feature == "dislike":
+                grid = {-abs(g) for g in grid}
+            for candidate in sorted(grid):
+                if candidate == current:
+                    continue
+                trial = {**weights, feature: round(candidate, 4)}
+                got = value(trial)
+                if got > best + 1e-4:
+                    best, weights, improved = got, trial, True
+                    log.append(f"pass {p + 1}: {feature} {current:g} -> {candidate:g}: {best:.4f}")
+                    current = candidate
+        if not improved:
+            break
+    return RankingConfig(version=version, description=start.description, weights=weights), best, log
+
+
+def split_run(run: BenchRun) -> tuple[BenchRun, BenchRun]:
+    """Two halves by dialog (alternate dialogs), for a quick held-out check of a fit."""
+    dialogs = sorted({st.turn.dialog for st in run.turns})
+    halves = (set(dialogs[::2]), set(dialogs[1::2]))
+    return tuple(  # type: ignore[return-value]
+        BenchRun(run.space, run.signals, [st for st in run.turns if st.turn.dialog in half], 0, run.seconds, 1.0)
+        for half in halves
+    )

@@ -1,0 +1,314 @@
+"""Public CRS benchmarks as chat-rec catalogs and evaluation turns.
+
+ReDial: the movie list (``movieId,movieName``) becomes a real chat-rec catalog: each
+title is linked to the MovieLens keyword file with the same :class:`TitleLinker` the
+agent uses, and its genres and keywords go into the embedded text. The enriched JSONL
+and its mapping are written to a cache folder and ingested through the normal importer.
+
+INSPIRED: MovieLens-small movies (enriched with MovieLens keywords by movieId) plus the
+TMDB snapshot, TMDB titles linked to MovieLens by title (matched ones add their
+overview; the rest become new items).
+
+Turns follow the standard protocol: consecutive messages of one speaker are one
+utterance; at every recommender utterance naming movies, the context is all earlier
+utterances (movie ids replaced by titles) and each named movie is a target; a target is
+"new" when it was not named earlier in the dialog.
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from chat_rec.catalog.load import load_catalog, split_title
+from chat_rec.catalog.mapping import Mapping
+from chat_rec.catalog.titles import TitleLinker
+
+SYNONYMS = {
+    "sci-fi": "Sci-Fi",
+    "scifi": "Sci-Fi",
+    "sci fi": "Sci-Fi",
+    "science fiction": "Sci-Fi",
+    "funny": "Comedy",
+    "comedies": "Comedy",
+    "comedy": "Comedy",
+    "hilarious": "Comedy",
+    "scary": "Horror",
+    "horror": "Horror",
+    "romantic": "Romance",
+    "romcom": "Romance",
+    "rom-com": "Romance",
+    "animated": "Animation",
+    "cartoon": "Animation",
+    "cartoons": "Animation",
+    "kids": "Children",
+    "family": "Children",
+    "documentaries": "Documentary",
+    "musicals": "Musical",
+    "thrillers": "Thriller",
+    "suspense": "Thriller",
+    "superhero": "Action",
+    "war movie": "War",
+    "detective": "Mystery",
+    "western": "Western",
+}
+
+ML_MAPPING = {
+    "name": "movielens-keywords",
+    "format": "csv",
+    "id": "movieId",
+    "title": "title",
+    "title_format": "article_suffix_with_year",
+    "text": "{title}",
+    "fields": {"year": {"type": "int"}, "genres": {"type": "list"}, "keyword": {"type": "list"}},
+    "roles": {"year": "year", "categories": "genres", "tags": "keyword"},
+}
+
+BENCH_MAPPING = {
+    "format": "jsonl",
+    "id": "id",
+    "title": "title",
+    "text": "{title} ({year}). {genres}. {keywords}. {overview}",
+    "fields": {
+        "year": {"type": "int"},
+        "genres": {"type": "list"},
+        "keywords": {"type": "list"},
+        "overview": {"type": "string"},
+        "source_id": {"type": "string"},
+    },
+    "roles": {"year": "year", "categories": "genres", "tags": "keywords", "description": "overview"},
+    "synonyms": SYNONYMS,
+}
+
+
+def _digest(*paths: Path) -> str:
+    h = hashlib.sha256()
+    for p in paths:
+        st = Path(p).stat()
+        h.update(f"{Path(p).resolve()}:{st.st_size}:{int(st.st_mtime)}".encode())
+    return h.hexdigest()[:10]
+
+
+def clean_title(raw: str) -> str:
+    return re.sub(r"\s+", " ", raw).strip()
+
+
+def _genres(values: list[str] | None) -> list[str]:
+    return [g for g in values or [] if g and not g.startswith("(")]
+
+
+def movielens_linker(metadata: Path) -> tuple[TitleLinker, dict[str, dict[str, Any]]]:
+    result = load_catalog(metadata, Mapping.model_validate(ML_MAPPING))
+    info: dict[str, dict[str, Any]] = {
+        item.id: {
+            "genres": _genres(item.get_list("genres")),
+            "keywords": item.get_list("keyword")[:12],
+            "year": item.fields.get("year"),
+        }
+        for item in result.catalog.items
+    }
+    return TitleLinker(result.catalog), info
+
+
+def _write(folder: Path, name: str, rows: list[dict[str, object]], stats: dict[str, object]) -> tuple[Path, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    catalog_path = folder / f"{name}.jsonl"
+    mapping_path = folder / f"{name}.mapping.yaml"
+    with open(catalog_path.with_suffix(".tmp"), "w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    catalog_path.with_suffix(".tmp").replace(catalog_path)
+    mapping_path.write_text(yaml.safe_dump({"name": name, **BENCH_MAPPING}, sort_keys=False), encoding="utf-8")
+    (folder / f"{name}.link.json").write_text(json.dumps(stats, indent=2), encoding="utf-8")
+    return catalog_path, mapping_path
+
+
+def build_redial_catalog(movies_csv: Path, metadata: Path | None, folder: Path) -> tuple[Path, Path, dict[str, object]]:
+    """ReDial movie list enriched from MovieLens; cached by the input files' digest."""
+    key = _digest(movies_csv, *([metadata] if metadata else []))
+    name = f"redial-{key}"
+    if (folder / f"{name}.jsonl").exists() and (folder / f"{name}.link.json").exists():
+        cached = json.loads((folder / f"{name}.link.json").read_text(encoding="utf-8"))
+        return folder / f"{name}.jsonl", folder / f"{name}.mapping.yaml", cached
+    linker, info = movielens_linker(metadata) if metadata else (None, {})
+    rows: list[dict[str, object]] = []
+    linked = 0
+    with open(movies_csv, encoding="utf-8") as fh:
+        for rec in csv.DictReader(fh):
+            title, year = split_title(clean_title(rec["movieName"]), "with_year")
+            row: dict[str, object] = {"id": rec["movieId"].strip(), "title": title, "year": year}
+            if linker is not None:
+                links = linker.link(f"{title} ({year})" if year else title, limit=1, min_score=0.9)
+                if links and links[0].score >= 0.9:
+                    meta = info[links[0].item_id]
+                    row.update(genres=meta["genres"], keywords=meta["keywords"], source_id=links[0].item_id)
+                    if year is None and meta["year"]:
+                        row["year"] = meta["year"]
+                    linked += 1
+            rows.append(row)
+    stats: dict[str, object] = {"items": len(rows), "linked_to_metadata": linked}
+    catalog_path, mapping_path = _write(folder, name, rows, stats)
+    return catalog_path, mapping_path, stats
+
+
+def build_inspired_catalog(
+    movielens_dir: Path, metadata: Path | None, tmdb_csv: Path | None, folder: Path
+) -> tuple[Path, Path, dict[str, object]]:
+    """MovieLens-small movies (+ keywords) and TMDB movies linked by title."""
+    movies_csv = movielens_dir / "movies.csv"
+    key = _digest(movies_csv, *[p for p in (metadata, tmdb_csv) if p])
+    name = f"inspired-{key}"
+    if (folder / f"{name}.jsonl").exists() and (folder / f"{name}.link.json").exists():
+        cached = json.loads((folder / f"{name}.link.json").read_text(encoding="utf-8"))
+        return folder / f"{name}.jsonl", folder / f"{name}.mapping.yaml", cached
+    _, info = movielens_linker(metadata) if metadata else (None, {})
+    small = load_catalog(movies_csv, Mapping.model_validate({**ML_MAPPING, "name": "movielens-small"}))
+    rows: dict[str, dict[str, object]] = {}
+    for item in small.catalog.items:
+        meta = info.get(item.id, {})
+        rows[item.id] = {
+            "id": item.id,
+            "title": item.title,
+            "year": item.fields.get("year"),
+            "genres": _genres(item.get_list("genres")),
+            "keywords": meta.get("keywords", []),
+            "source_id": item.id,
+        }
+    merged = added = 0
+    if tmdb_csv is not None:
+        linker = TitleLinker(small.catalog)
+        tmdb = pd.read_csv(tmdb_csv, dtype=str, keep_default_na=False)
+        for rec in tmdb.to_dict(orient="records"):
+            year = int(rec["release_date"][:4]) if rec.get("release_date", "")[:4].isdigit() else None
+            title = clean_title(rec["title"])
+            try:
+                genres = [g["name"] for g in ast.literal_eval(rec["genres"] or "[]")]
+                keywords = [k["name"] for k in ast.literal_eval(rec["keywords"] or "[]")][:12]
+            except (ValueError, SyntaxError):
+                genres, keywords = [], []
+            links = linker.link(f"{title} ({year})" if year else title, limit=1, min_score=0.92)
+            if links and links[0].score >= 0.92:
+                row = rows[links[0].item_id]
+                row["overview"] = rec.get("overview", "")
+                merged += 1
+                continue
+            rows[f"tmdb{rec['id']}"] = {
+                "id": f"tmdb{rec['id']}",
+                "title": title,
+                "year": year,
+                "genres": genres,
+                "keywords": keywords,
+                "overview": rec.get("overview", ""),
+                "source_id": f"tmdb:{rec['id']}",
+            }
+            added += 1
+    stats: dict[str, object] = {"items": len(rows), "tmdb_merged": merged, "tmdb_added": added}
+    catalog_path, mapping_path = _write(folder, name, list(rows.values()), stats)
+    return catalog_path, mapping_path, stats
+
+
+# --- dialogs -> evaluation turns ---------------------------------------------------------
+
+
+@dataclass
+class Utterance:
+    role: str  # "seeker" | "recommender"
+    text: str  # movie ids replaced by titles
+    movies: list[str]  # raw ids (ReDial) or titles (INSPIRED) named in it
+
+
+@dataclass
+class EvalTurn:
+    dialog: str
+    index: int  # utterance index of the recommender turn
+    context: list[Utterance]
+    targets: list[str]  # catalog item ids
+    new: list[bool]  # per target: not named earlier in the dialog
+    mentioned: list[str] = field(default_factory=list)  # catalog ids named earlier
+
+
+def _merge(utterances: list[Utterance]) -> list[Utterance]:
+    out: list[Utterance] = []
+    for u in utterances:
+        if out and out[-1].role == u.role:
+            out[-1] = Utterance(u.role, f"{out[-1].text} {u.text}".strip(), [*out[-1].movies, *u.movies])
+        else:
+            out.append(u)
+    return out
+
+
+_MENTION = re.compile(r"@(\d+)")
+
+
+def _title(match: re.Match[str], titles: dict[str, str], mentions: dict[str, str]) -> str:
+    return titles.get(match.group(1)) or mentions.get(match.group(1), "a movie")
+
+
+def redial_dialogs(path: Path, titles: dict[str, str], limit: int | None = None) -> list[tuple[str, list[Utterance]]]:
+    dialogs: list[tuple[str, list[Utterance]]] = []
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            d = json.loads(line)
+            mentions = {k: clean_title(v) for k, v in (d.get("movieMentions") or {}).items()}
+            utterances = []
+            for m in d["messages"]:
+                ids = re.findall(r"@(\d+)", m["text"])
+                text = _MENTION.sub(partial(_title, titles=titles, mentions=mentions), m["text"])
+                role = "recommender" if m["senderWorkerId"] == d["respondentWorkerId"] else "seeker"
+                utterances.append(Utterance(role, text, ids))
+            dialogs.append((str(d.get("conversationId", lineno)), _merge(utterances)))
+            if limit and len(dialogs) >= limit:
+                break
+    return dialogs
+
+
+def inspired_dialogs(path: Path, limit: int | None = None) -> list[tuple[str, list[Utterance]]]:
+    frame = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, quoting=csv.QUOTE_NONE)
+    dialogs: list[tuple[str, list[Utterance]]] = []
+    for dialog_id, group in frame.groupby("dialog_id", sort=False):
+        utterances = []
+        for rec in group.to_dict(orient="records"):
+            movies = [clean_title(t) for t in re.split(r";|\|", rec.get("movies", "")) if t.strip()]
+            text = rec["text"].replace("QUOTATION_MARK", '"')
+            role = "recommender" if rec["speaker"].upper().startswith("RECOMMENDER") else "seeker"
+            utterances.append(Utterance(role, text, movies))
+        dialogs.append((str(dialog_id), _merge(utterances)))
+        if limit and len(dialogs) >= limit:
+            break
+    return dialogs
+
+
+def eval_turns(
+    dialogs: list[tuple[str, list[Utterance]]], to_item: dict[str, str | None]
+) -> tuple[list[EvalTurn], int]:
+    """Turns to score; also the number of recommender mentions not in the catalog (counted as misses)."""
+    turns: list[EvalTurn] = []
+    unknown = 0
+    for dialog_id, utterances in dialogs:
+        named: list[str] = []
+        for i, u in enumerate(utterances):
+            items = [to_item.get(m) for m in u.movies]
+            if u.role == "recommender" and u.movies:
+                targets, new = [], []
+                for item in dict.fromkeys(items):
+                    if item is None:
+                        unknown += 1
+                        continue
+                    targets.append(item)
+                    new.append(item not in named)
+                if targets:
+                    turns.append(EvalTurn(dialog_id, i, utterances[:i], targets, new, list(dict.fromkeys(named))))
+            named.extend(x for x in items if x)
+    return turns, unknown
