@@ -78,7 +78,11 @@ def profile(agent: Agent) -> None:
         (
             "👎 Not for me",
             [("feedback", "dislike", i, _title(agent, i)) for i in sorted(feedback["dislike"])]
-            + [("pref", "dislike_item", i, _title(agent, i)) for i in prefs["dislike_item"]]
+            + [
+                ("pref", "dislike_item", i, _title(agent, i))
+                for i in prefs["dislike_item"]
+                if i not in feedback["dislike"]
+            ]
             + [("pref", "dislike_attr", v, v) for v in prefs["dislike_attr"]],
         ),
         ("👁️ Seen", [("feedback", "seen", i, _title(agent, i)) for i in sorted(feedback["seen"])]),
@@ -113,16 +117,17 @@ def filters(agent: Agent) -> dict[str, Any]:
     durations = [int(d) for d in (catalog.duration(i) for i in catalog.items) if d]
     out: dict[str, Any] = {}
     with st.expander("Filters"):
-        if years:
+        if years and min(years) < max(years):
             lo, hi = min(years), max(years)
             year_min, year_max = st.slider("Years", lo, hi, (lo, hi), key="f_years")
             if year_min > lo:
                 out["year_min"] = year_min
             if year_max < hi:
                 out["year_max"] = year_max
-        if durations:
+        if durations and min(durations) < max(durations):
             longest = max(durations)
-            duration = st.slider("Longest running time (min)", 30, longest, longest, step=5, key="f_duration")
+            shortest = min(30, min(durations))
+            duration = st.slider("Longest running time (min)", shortest, longest, longest, step=5, key="f_duration")
             if duration < longest:
                 out["duration_max"] = duration
         categories = sorted(catalog.vocabulary("categories"))

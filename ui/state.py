@@ -16,6 +16,8 @@ import streamlit as st
 
 from chat_rec.agent.compose import describe
 from chat_rec.agent.events import Card
+from chat_rec.agent.preferences import Preferences
+from chat_rec.agent.retrieve import UserContext
 from chat_rec.agent.turn import Agent
 from chat_rec.errors import ChatRecError
 from chat_rec.memory.store import TurnRecord
@@ -28,7 +30,10 @@ DEFAULT_USER = "guest"
 @st.cache_resource(show_spinner=False)
 def _agent(home: str, llm: str, catalog: str) -> Agent:
     """One agent per process and configuration (the arguments only key the cache)."""
-    return Agent.from_settings(get_settings(), progress=False)
+    agent = Agent.from_settings(get_settings(), progress=False)
+    # the first retrieval loads the query embedder and signals (~15 s): pay it here, not in the first turn
+    agent.rank_for(Preferences(query="warm up"), UserContext(liked=[], disliked=[], excluded=set()))
+    return agent
 
 
 def load_agent() -> Agent:
