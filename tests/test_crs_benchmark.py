@@ -1,0 +1,70 @@
+"""``chat-rec eval redial`` on a few shared dialogs (skipped when ../shared/data is absent).
+
+The derived catalog and its index are cached in the temp folder, so only the first run
+pays for embedding the 6.9k ReDial titles.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from tests.conftest import SHARED_DATA, needs_shared
+
+CACHE = Path(tempfile.gettempdir()) / "chat-rec-bench"
+
+
+@needs_shared
+@pytest.mark.shared
+@pytest.mark.scale
+def test_eval_redial_limit_10(tmp_path: Path) -> None:
+    from chat_rec.cli.eval_crs import redial
+
+    app = typer.Typer()
+    app.command("redial")(redial)
+    app.command("other")(lambda: None)  # keep typer in multi-command mode
+    out = tmp_path / "redial.json"
+    redial_dir = SHARED_DATA / "redial"
+    result = CliRunner().invoke(
+        app,
+        [
+            "redial",
+            str(redial_dir / "dialogs_sample.jsonl"),
+            "--movies",
+            str(redial_dir / "movies.csv"),
+            "--metadata",
+            str(SHARED_DATA / "movielens25m" / "movies_w_keywords.csv"),
+            "--limit",
+            "10",
+            "--cache",
+            str(CACHE),
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text())
+    for key in (
+        "n_targets",
+        "recall@1",
+        "recall@10",
+        "recall@50",
+        "n_targets_new",
+        "recall_new@1",
+        "recall_new@10",
+        "recall_new@50",
+        "ndcg@10",
+        "mrr@10",
+        "grounded_rate",
+    ):
+        assert key in report
+    assert report["grounded_rate"] == 1.0
+    assert report["n_targets"] > 10 and 0 < report["n_targets_new"] <= report["n_targets"]
+    assert set(report["baselines"]) == {"random", "popularity", "lexical", "dense", "full"}
+    assert report["ablation"] and all(k.startswith("without ") for k in report["ablation"])
+    assert report["interactions"][0]["events"] > 1000  # the training dialogs, never the test ones
