@@ -91,3 +91,28 @@ def test_builtin_cases_pass_with_the_local_model(llm_agent: Agent, tmp_path: Pat
     assert m["faithfulness"] is not None
     write_run(result, tmp_path / "run")
     assert (tmp_path / "run" / "report.html").exists()
+
+
+def test_cli_replay_exits_non_zero_on_failure(
+    session_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, space: object
+) -> None:
+    from typer.testing import CliRunner
+
+    from chat_rec.cli.eval import app
+
+    monkeypatch.setenv("CHAT_REC_HOME", str(session_home))  # the index the session already built
+    cases = tmp_path / "cases.jsonl"
+    ok = {"id": "ok", "turns": [{"role": "user", "text": "a comedy from the 80s", "expect": {"year_min": 1980}}]}
+    bad = {"id": "bad", "turns": [{"role": "user", "text": "a comedy from the 80s", "expect": {"year_max": 1950}}]}
+    cases.write_text(json.dumps(ok) + "\n")
+    result = CliRunner().invoke(app, ["replay", str(cases), "--llm", "none", "-q", "--out", str(tmp_path / "ok")])
+    assert result.exit_code == 0, result.output
+    assert "PASS" in result.output
+    cases.write_text(json.dumps(ok) + "\n" + json.dumps(bad) + "\n")
+    result = CliRunner().invoke(app, ["replay", str(cases), "--llm", "none", "-q", "--out", str(tmp_path / "bad")])
+    assert result.exit_code == 1
+    assert "FAIL bad#1" in result.output and "year_max" in result.output
+    assert (tmp_path / "bad" / "report.html").exists()
+    result = CliRunner().invoke(app, ["compare", str(tmp_path / "ok"), str(tmp_path / "bad")])
+    assert result.exit_code == 0, result.output
+    assert "paired turns" in result.output

@@ -108,3 +108,24 @@ def test_export_round_trip(tmp_path: Path) -> None:
     assert kinds == {("seen", "alien-1979"), ("like", "arrival-2016")}
     with pytest.raises(InputError):
         export_transcript(Store(tmp_path / "s.sqlite3"), "u", "missing")
+
+
+def test_export_places_feedback_when_it_was_given(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite3")
+    first = store.record_turn(TurnRecord("u", "c", "one", "r", "recommend", recommendations=[("a", ""), ("b", "")]))
+    second = store.record_turn(TurnRecord("u", "c", "two", "r", "recommend", recommendations=[("c", "")]))
+    store.add_feedback("u", "a", "like")  # clicked before the second message
+    store.add_feedback("u", "b", "seen")  # clicked after it, on the first list
+    with store.db:
+        store.db.execute("UPDATE turns SET created_at = '2026-01-01 10:00:00' WHERE id = ?", (first,))
+        store.db.execute("UPDATE turns SET created_at = '2026-01-01 10:05:00' WHERE id = ?", (second,))
+        store.db.execute("UPDATE feedback SET created_at = '2026-01-01 10:01:00' WHERE item_id = 'a'")
+        store.db.execute("UPDATE feedback SET created_at = '2026-01-01 10:06:00' WHERE item_id = 'b'")
+    turns = export_transcript(store, "u", "c")["turns"]
+    store.close()
+    assert [(t["role"], t.get("item") or t.get("text")) for t in turns if t["role"] != "assistant"] == [
+        ("user", "one"),
+        ("feedback", "a"),
+        ("user", "two"),
+        ("feedback", "b"),
+    ]

@@ -112,11 +112,14 @@ def compare(
     target = out or run_b / f"compare-vs-{run_a.resolve().name}"
     write_compare(comparison, target)
     typer.echo(f"{comparison['n_paired']} paired turns")
-    typer.echo(f"{'metric':<22}{'A':>10}{'B':>10}{'B-A':>10}  {'95% CI':<20} win/lose/tie")
+    typer.echo(f"{'metric':<22}{'A':>11}{'B':>11}{'B-A':>12}  {'95% CI':<26} win/lose/tie")
     for r in comparison["metrics"]:
+        if not r["n"]:
+            typer.echo(f"{r['metric']:<22}{'n/a':>11}{'n/a':>11}{'n/a':>12}  (no paired values)")
+            continue
         ci = f"[{r['ci_low']:+.3f}, {r['ci_high']:+.3f}]"
         typer.echo(
-            f"{r['metric']:<22}{fmt(r['mean_a']):>10}{fmt(r['mean_b']):>10}{r['mean']:>+10.3f}  {ci:<20} "
+            f"{r['metric']:<22}{fmt(r['mean_a']):>11}{fmt(r['mean_b']):>11}{r['mean']:>+12.3f}  {ci:<26} "
             f"{r['win']}/{r['lose']}/{r['tie']}"
         )
     typer.echo(f"{len(comparison['changed'])} turn(s) changed their recommendations")

@@ -340,6 +340,7 @@ def summarise(
         "novelty": mean("novelty"),
         "repeat_of_mentioned_rate": weighted("repeat_of_mentioned") if all_recs else 0.0,
         "faithfulness": M.faithfulness(verdicts),
+        "n_model_reasons": sum(1 for v in verdicts if str(v.get("raw", "")).strip()),
         "fallback_rate": mean("fallback"),
         "mean_recommendations": mean("n_recommendations"),
     }

@@ -28,7 +28,8 @@ DESCRIPTIONS = {
     "novelty": "mean 1 - popularity (0 when no popularity signal)",
     "repeat_of_mentioned_rate": "recommended ids the user had named themselves",
     "faithfulness": "model-written reasons that passed verification (n/a without an LLM)",
-    "fallback_rate": "recommend turns that fell back to template reasons",
+    "n_model_reasons": "reasons the model wrote in time (what faithfulness is measured on)",
+    "fallback_rate": "recommend turns where the model failed or ran out of time (templates from then on)",
     "clarify_rate": "user turns answered with a clarifying question",
     "changed_vs_recorded_rate": "turns whose recommendations differ from the recorded transcript",
     "mean_recommendations": "recommendations per turn",
@@ -299,6 +300,9 @@ def write_compare_report(out_dir: Path, comparison: dict[str, Any]) -> tuple[Pat
     ]
     md += ["| metric | A | B | B - A | 95% CI | win/lose/tie (B) | n |", "|---|---:|---:|---:|---|---|---:|"]
     for r in rows:
+        if not r["n"]:
+            md.append(f"| {r['metric']} | n/a | n/a | n/a | no paired values | - | 0 |")
+            continue
         md.append(
             f"| {r['metric']} | {fmt(r['mean_a'])} | {fmt(r['mean_b'])} | {r['mean']:+.3f} | "
             f"[{r['ci_low']:+.3f}, {r['ci_high']:+.3f}] | {r['win']}/{r['lose']}/{r['tie']} | {r['n']} |"
@@ -321,6 +325,9 @@ def write_compare_report(out_dir: Path, comparison: dict[str, Any]) -> tuple[Pat
     body.append("<h2>Paired differences (B - A)</h2><table><tr><th>metric</th><th>A</th><th>B</th><th>B - A</th>")
     body.append("<th>95% CI</th><th>win / lose / tie (B)</th><th>n</th></tr>")
     for r in rows:
+        if not r["n"]:
+            body.append(f'<tr><td>{e(r["metric"])}</td><td colspan="6" class="small">no paired values</td></tr>')
+            continue
         cls = ""
         if r["ci_low"] > 0 or r["ci_high"] < 0:
             cls = "better" if (r["mean"] > 0) == r["higher_is_better"] else "worse"

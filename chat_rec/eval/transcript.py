@@ -162,13 +162,25 @@ def export_transcript(
             f"no stored turns for user {user_id!r} in conversation {conversation_id!r}",
             "Check the ids with `chat-rec profile` or the UI's session list.",
         )
-    turn_ids = {t.id for t in turns}
+    order = {t.id: n for n, t in enumerate(turns)}
+    stamps = [
+        str(r[0])
+        for r in store.db.execute(
+            "SELECT created_at FROM turns WHERE user_id = ? AND conversation_id = ? ORDER BY id",
+            (user_id, conversation_id),
+        )
+    ]
     feedback: dict[int, list[dict[str, Any]]] = {}
     for row in store.feedback_rows():
-        if row["user_id"] == user_id and row["turn_id"] in turn_ids:
-            feedback.setdefault(row["turn_id"], []).append(row)
+        if row["user_id"] != user_id or row["turn_id"] not in order:
+            continue
+        # after the turn that showed the item, and after every turn that came before the click
+        after = order[row["turn_id"]]
+        while after + 1 < len(stamps) and stamps[after + 1] < str(row["created_at"]):
+            after += 1
+        feedback.setdefault(after, []).append(row)
     out: list[dict[str, Any]] = []
-    for t in turns:
+    for n, t in enumerate(turns):
         out.append({"role": "user", "text": t.message})
         out.append(
             {
@@ -183,7 +195,7 @@ def export_transcript(
                 "llm": t.llm,
             }
         )
-        for row in feedback.get(t.id or -1, []):
+        for row in feedback.get(n, []):
             out.append({"role": "feedback", "kind": row["kind"], "item": row["item_id"]})
     conv = Conversation.model_validate(
         {"id": conversation_id, "user_id": user_id, "description": f"exported from the store ({user_id})", "turns": out}
