@@ -398,10 +398,15 @@ def _fig_curves(curves: dict[str, dict[str, float]]) -> str | None:
         return None
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6.5, 3.4))
+    ks: set[int] = set()
     for name, curve in curves.items():
         points = sorted((int(k.split("@")[1]), v) for k, v in curve.items())
+        ks.update(p[0] for p in points)
         ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=name)
     ax.set_xscale("log")
+    ax.set_xticks(sorted(ks), [str(k) for k in sorted(ks)])
+    ax.minorticks_off()
+    ax.set_ylim(0, 1.02)
     ax.set_xlabel("k")
     ax.set_ylabel("recall@k")
     ax.grid(alpha=0.3)
