@@ -30,7 +30,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chat_rec.catalog.items import Catalog
-from chat_rec.catalog.titles import TitleLinker
+from chat_rec.catalog.load import split_title
+from chat_rec.catalog.titles import TitleLinker, normalise, split_year
 from chat_rec.errors import CatalogError
 from chat_rec.signals.collab import EVENT_COLUMNS
 
@@ -121,11 +122,23 @@ class _Linker:
         self._titles: TitleLinker | None = None
         self._cache: dict[str, str | None] = {}
 
+    def _disagrees(self, item_id: str, title: Any) -> bool:
+        if not title or not isinstance(title, str):
+            return False
+        item = self.catalog.by_id[item_id]
+        return not _same_title(item.title, split_title(title, "article_suffix_with_year")[0])
+
     def __call__(self, item_id: Any, title: Any) -> str | None:
         item_id = None if item_id is None or (isinstance(item_id, float) and pd.isna(item_id)) else str(item_id)
         if item_id is not None and item_id.endswith(".0") and item_id[:-2].isdigit():
             item_id = item_id[:-2]
-        if item_id is not None and self.mapping.link_by in ("auto", "id") and item_id in self.catalog:
+        # in "auto" mode a title that disagrees means the ids come from another id space
+        if (
+            item_id is not None
+            and self.mapping.link_by in ("auto", "id")
+            and item_id in self.catalog
+            and (self.mapping.link_by == "id" or not self._disagrees(item_id, title))
+        ):
             self.report.linked_by_id += 1
             return item_id
         if self.mapping.link_by == "id" or not title or not isinstance(title, str):
@@ -143,6 +156,10 @@ class _Linker:
             return None
         self.report.linked_by_title += 1
         return found
+
+
+def _same_title(a: str, b: str) -> bool:
+    return normalise(split_year(a)[0]) == normalise(split_year(b)[0])
 
 
 def _timestamp(value: Any, unit: str) -> float:
