@@ -54,7 +54,10 @@ def redial(
     dialogs: Path = typer.Argument(..., help="ReDial dialogs (JSONL), e.g. ../shared/data/redial/dialogs_sample.jsonl"),
     movies: Path = typer.Option(..., "--movies", help="ReDial movies.csv (movieId,movieName)"),
     metadata: Path | None = typer.Option(None, "--metadata", help="MovieLens movies_w_keywords.csv to enrich titles"),
-    mapping: Path | None = typer.Option(None, "--mapping", help="ranking config (ranking/*.yaml) to score"),
+    mapping: Path | None = typer.Option(
+        None, "--mapping", help="catalog mapping for --metadata (default: the MovieLens keyword file's layout)"
+    ),
+    ranking_config: Path | None = typer.Option(None, "--ranking", help="ranking config to score (default: newest)"),
     interactions: list[Path] = typer.Option(
         [], "--interactions", help="training logs (ReDial train dialogs, ratings.csv)"
     ),
@@ -76,8 +79,8 @@ def redial(
     spec = BenchSpec(
         dialogs, _cache(cache), limit, _interactions(interactions, kind, weight), BenchOptions(query_turns=query_turns)
     )
-    run, _ = prepare_redial(spec, movies, metadata)
-    report = write_report(run, ranking(mapping, _default_ranking()), out)
+    run, _ = prepare_redial(spec, movies, metadata, mapping)
+    report = write_report(run, ranking(ranking_config, _default_ranking()), out)
     print_table(report)
     if out:
         typer.echo(f"wrote {out}")
@@ -88,7 +91,7 @@ def inspired(
     movielens: Path = typer.Option(..., "--movielens", help="folder with MovieLens-small movies.csv"),
     metadata: Path | None = typer.Option(None, "--metadata", help="MovieLens movies_w_keywords.csv"),
     tmdb: Path | None = typer.Option(None, "--tmdb", help="TMDB movies CSV"),
-    mapping: Path | None = typer.Option(None, "--mapping", help="ranking config (ranking/*.yaml) to score"),
+    ranking_config: Path | None = typer.Option(None, "--ranking", help="ranking config to score (default: newest)"),
     interactions: list[Path] = typer.Option([], "--interactions", help="interaction logs"),
     kind: list[str] = typer.Option([], "--kind", help="redial | movielens | events, one per --interactions"),
     weight: list[float] = typer.Option([], "--weight", help="source weight, one per --interactions"),
@@ -105,7 +108,7 @@ def inspired(
         dev, _cache(cache), limit, _interactions(interactions, kind, weight), BenchOptions(query_turns=query_turns)
     )
     run, _ = prepare_inspired(spec, movielens, metadata, tmdb)
-    report = write_report(run, ranking(mapping, _default_ranking()), out)
+    report = write_report(run, ranking(ranking_config, _default_ranking()), out)
     print_table(report)
     if out:
         typer.echo(f"wrote {out}")

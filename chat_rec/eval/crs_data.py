@@ -107,15 +107,17 @@ def _genres(values: list[str] | None) -> list[str]:
     return [g for g in values or [] if g and not g.startswith("(")]
 
 
-def movielens_linker(metadata: Path) -> tuple[TitleLinker, dict[str, dict[str, Any]]]:
-    result = load_catalog(metadata, Mapping.model_validate(ML_MAPPING))
+def movielens_linker(metadata: Path, mapping: Path | None = None) -> tuple[TitleLinker, dict[str, dict[str, Any]]]:
+    """Linker and genres/keywords/year of a metadata file (MovieLens layout unless ``mapping``)."""
+    result = load_catalog(metadata, mapping or Mapping.model_validate(ML_MAPPING))
+    catalog = result.catalog
     info: dict[str, dict[str, Any]] = {
         item.id: {
-            "genres": _genres(item.get_list("genres")),
-            "keywords": item.get_list("keyword")[:12],
-            "year": item.fields.get("year"),
+            "genres": _genres(catalog.categories(item)),
+            "keywords": catalog.tags(item)[:12],
+            "year": catalog.year(item),
         }
-        for item in result.catalog.items
+        for item in catalog.items
     }
     return TitleLinker(result.catalog), info
 
@@ -133,14 +135,16 @@ def _write(folder: Path, name: str, rows: list[dict[str, object]], stats: dict[s
     return catalog_path, mapping_path
 
 
-def build_redial_catalog(movies_csv: Path, metadata: Path | None, folder: Path) -> tuple[Path, Path, dict[str, object]]:
+def build_redial_catalog(
+    movies_csv: Path, metadata: Path | None, folder: Path, metadata_mapping: Path | None = None
+) -> tuple[Path, Path, dict[str, object]]:
     """ReDial movie list enriched from MovieLens; cached by the input files' digest."""
-    key = _digest(movies_csv, *([metadata] if metadata else []))
+    key = _digest(movies_csv, *[p for p in (metadata, metadata_mapping) if p])
     name = f"redial-{key}"
     if (folder / f"{name}.jsonl").exists() and (folder / f"{name}.link.json").exists():
         cached = json.loads((folder / f"{name}.link.json").read_text(encoding="utf-8"))
         return folder / f"{name}.jsonl", folder / f"{name}.mapping.yaml", cached
-    linker, info = movielens_linker(metadata) if metadata else (None, {})
+    linker, info = movielens_linker(metadata, metadata_mapping) if metadata else (None, {})
     rows: list[dict[str, object]] = []
     linked = 0
     with open(movies_csv, encoding="utf-8") as fh:
@@ -153,7 +157,7 @@ def build_redial_catalog(movies_csv: Path, metadata: Path | None, folder: Path) 
                     meta = info[links[0].item_id]
                     row.update(genres=meta["genres"], keywords=meta["keywords"], source_id=links[0].item_id)
                     if year is None and meta["year"]:
-                        row["year"] = meta["year"]
+                        row["year"] = int(meta["year"])
                     linked += 1
             rows.append(row)
     stats: dict[str, object] = {"items": len(rows), "linked_to_metadata": linked}

@@ -84,9 +84,11 @@ def _progress(total: int, enabled: bool) -> Any:
     return step
 
 
-def prepare_redial(spec: BenchSpec, movies: Path, metadata: Path | None) -> tuple[BenchRun, dict[str, Any]]:
+def prepare_redial(
+    spec: BenchSpec, movies: Path, metadata: Path | None, metadata_mapping: Path | None = None
+) -> tuple[BenchRun, dict[str, Any]]:
     folder = spec.cache / "catalogs"
-    catalog_path, mapping_path, stats = build_redial_catalog(movies, metadata, folder)
+    catalog_path, mapping_path, stats = build_redial_catalog(movies, metadata, folder, metadata_mapping)
     home = spec.cache / catalog_path.stem
     space = open_bench_space(home, catalog_path, mapping_path, catalog_path.stem.replace(".", "-"), spec.progress)
     signals, reports = _ingest(space, home, spec.interactions, spec.dialogs)
