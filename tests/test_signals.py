@@ -143,3 +143,29 @@ def test_cold_catalog_gives_zero_collaborative_features(tmp_path: Path, space: I
     assert candidates.ids
     for name in ("popularity", "collab"):
         assert np.all(candidates.features[:, FEATURES.index(name)] == 0)
+
+
+def test_interactions_ingest_cli(tmp_path: Path, session_home: Path, space: ItemSpace, monkeypatch) -> None:
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from chat_rec.cli.interactions import app
+
+    home = tmp_path / "home"
+    shutil.copytree(session_home, home)  # the built-in catalog's index, already built
+    monkeypatch.setenv("CHAT_REC_HOME", str(home))
+    monkeypatch.setenv("CHAT_REC_LLM", "none")
+    a, b = (space.catalog.by_id[i] for i in space.ids[:2])
+    log = tmp_path / "log.csv"
+    log.write_text(
+        f'user,title,event\nu1,"{a.title}",like\nu1,"{b.title}",like\nu2,"{a.title}",seen\nu2,No Such Film,like\n'
+    )
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("session: user\nitem_id: null\nitem_title: title\nevent: event\nsource: shop\n")
+    result = CliRunner().invoke(app, ["ingest", str(log), "--mapping", str(mapping)])
+    assert result.exit_code == 0, result.output
+    assert "3 events from 4 rows" in result.output and "title not in the catalog" in result.output
+    result = CliRunner().invoke(app, ["stats"])
+    assert result.exit_code == 0, result.output
+    assert "source=shop" in result.output
