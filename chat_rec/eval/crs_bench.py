@@ -41,7 +41,7 @@ from chat_rec.signals import Signals
 
 @dataclass
 class BenchOptions:
-    n_retrieve: int = 200
+    n_retrieve: int = 500
     query_turns: int = 4
     seed_window: int = 0  # 0 = every earlier mention is a seed; N = only the last N utterances'
     hard_filters: bool = False
