@@ -66,9 +66,10 @@ def _without_titles(text: str, item_ids: list[str], space: ItemSpace) -> str:
 def retrieve(space: ItemSpace, prefs: Preferences, user: UserContext, signals: Signals, n: int = 100) -> Candidates:
     catalog = space.catalog
     named = [s for s in [*prefs.anchor_items, *prefs.liked_items] if s in space.row]
-    query = _without_titles(positive_text(prefs.query), named, space)
-    if query or not named:
-        qvec = space.embed_query(query or prefs.query or " ")
+    positive = positive_text(prefs.query)
+    query = _without_titles(positive, named, space)
+    if query or not named:  # titles stay in the embedded text: next to other words they carry meaning
+        qvec = space.embed_query(positive or prefs.query or " ")
     else:  # only titles were named: search near them rather than near the words of their titles
         qvec = space.matrix[[space.row[s] for s in named]].mean(axis=0)
         qvec /= np.linalg.norm(qvec) or 1.0
