@@ -70,7 +70,7 @@ def redial(
 ) -> None:
     """Score the agent's ranking on ReDial (Recall@1/10/50, NDCG@10, MRR@10; all and new items)."""
     from chat_rec.eval.crs_bench import BenchOptions
-    from chat_rec.eval.crs_run import BenchSpec, prepare_redial, ranking, write_report
+    from chat_rec.eval.crs_run import BenchSpec, prepare_redial
 
     if not interactions:
         sibling = dialogs.parent / "train_sample.jsonl"
@@ -80,6 +80,12 @@ def redial(
         dialogs, _cache(cache), limit, _interactions(interactions, kind, weight), BenchOptions(query_turns=query_turns)
     )
     run, _ = prepare_redial(spec, movies, metadata, mapping)
+    _score_and_print(run, ranking_config, out)
+
+
+def _score_and_print(run: Any, ranking_config: Path | None, out: Path | None) -> None:
+    from chat_rec.eval.crs_run import ranking, write_report
+
     report = write_report(run, ranking(ranking_config, _default_ranking()), out)
     print_table(report)
     if out:
@@ -102,16 +108,13 @@ def inspired(
 ) -> None:
     """Score the agent's ranking on INSPIRED (catalog: MovieLens + TMDB linked by title)."""
     from chat_rec.eval.crs_bench import BenchOptions
-    from chat_rec.eval.crs_run import BenchSpec, prepare_inspired, ranking, write_report
+    from chat_rec.eval.crs_run import BenchSpec, prepare_inspired
 
     spec = BenchSpec(
         dev, _cache(cache), limit, _interactions(interactions, kind, weight), BenchOptions(query_turns=query_turns)
     )
     run, _ = prepare_inspired(spec, movielens, metadata, tmdb)
-    report = write_report(run, ranking(ranking_config, _default_ranking()), out)
-    print_table(report)
-    if out:
-        typer.echo(f"wrote {out}")
+    _score_and_print(run, ranking_config, out)
 
 
 def dump(report: dict[str, Any]) -> str:
