@@ -288,7 +288,8 @@ class Agent:
         started = time.perf_counter()
         deadline = time.monotonic() + self.settings.llm_timeout_s
         items = [self.catalog.by_id[i] for i in shortlist]
-        titles = [item.title for item in items]
+        named = [self.catalog.by_id[i].title for i in [*prefs.liked_items, *prefs.anchor_items] if i in self.catalog]
+        titles = [item.title for item in items] + named  # a reason may not borrow another item's name
         history_inputs = [{"user": t.message} for t in history[-2:] if t.kind != "clarify"]
         picks: list[tuple[str, str]] = []
         for position, item in enumerate(items[:n], 1):
