@@ -97,7 +97,8 @@ class Agent:
         stated = self.store.preferences(user_id)
         liked = [*feedback["like"], *stated["like_item"]]
         disliked = [*feedback["dislike"], *stated["dislike_item"]]
-        excluded = feedback["seen"] | set(disliked) | self.store.shown_items(user_id, conversation_id)
+        # liked items are known to the user too: they steer ranking but are not offered again
+        excluded = feedback["seen"] | set(disliked) | set(liked) | self.store.shown_items(user_id, conversation_id)
         return UserContext(liked=list(dict.fromkeys(liked)), disliked=list(dict.fromkeys(disliked)), excluded=excluded)
 
     def rank_for(self, prefs: Preferences, user: UserContext) -> Ranked:
