@@ -233,3 +233,20 @@ def test_cli_lint_release_render_diff(prompts: Path, tmp_path: Path) -> None:
     listing = runner.invoke(app, ["list"], env=env).output.splitlines()
     assert listing[0].split()[:4] == ["clarify", "v1", "released", "default"]
     assert listing[1].split()[:3] == ["clarify", "v2", "draft"]
+
+
+def test_budget_drops_history_first_then_shortens() -> None:
+    from chat_rec.prompts.budget import estimate_tokens, fit_inputs
+    from chat_rec.prompts.registry import load_prompt
+    from chat_rec.settings import BUILTIN_PROMPTS
+
+    prompt = load_prompt(BUILTIN_PROMPTS, "recommend", "v1")
+    item = {"title": "X", "year": 2000, "categories": ["Drama"], "tags": [], "description": "d" * 240}
+    inputs = {"request": "r" * 1500, "item": item, "history": [{"user": "h" * 1500}, {"user": "k" * 1500}]}
+    roomy = fit_inputs(prompt, inputs, budget=5000)
+    assert roomy == inputs
+    fitted = fit_inputs(prompt, inputs, budget=600)
+    assert estimate_tokens(prompt, fitted) <= 600
+    assert fitted["history"] == [] and fitted["request"].startswith("r")
+    partial = fit_inputs(prompt, inputs, budget=900)
+    assert [h["user"][0] for h in partial["history"]] == ["k"] and partial["request"] == inputs["request"]

@@ -29,6 +29,7 @@ from chat_rec.errors import ChatRecError, InputError
 from chat_rec.index.space import ItemSpace
 from chat_rec.llm.base import LLM
 from chat_rec.memory.store import Store, TurnRecord
+from chat_rec.prompts.budget import fit_inputs
 from chat_rec.prompts.registry import PromptFile, load_prompt
 from chat_rec.prompts.usage import note_prompt, track_prompts, tracked_prompts
 from chat_rec.settings import Settings
@@ -298,9 +299,12 @@ class Agent:
             reason = ""
             if self.llm is not None and "fallback_reason" not in trace:
                 try:
-                    reason = write_reason(
-                        self.llm, recommend, {"request": text, "item": described, "history": history_inputs}, deadline
+                    inputs = fit_inputs(
+                        recommend,
+                        {"request": text, "item": described, "history": history_inputs},
+                        budget=self.settings.llm_context - recommend.model.max_tokens - 64,
                     )
+                    reason = write_reason(self.llm, recommend, inputs, deadline)
                 except ChatRecError as exc:
                     trace["fallback_reason"] = str(exc)
                 except Exception as exc:  # a backend bug must not lose the turn; record it and fall back
