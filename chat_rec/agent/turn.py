@@ -11,8 +11,10 @@ store serialises writes and the UI runs one turn at a time per session.
 
 from __future__ import annotations
 
+import functools
 import time
 import unicodedata
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -225,6 +227,12 @@ class Agent:
         for item_id in prefs.seen_items:
             self.store.add_feedback(user_id, item_id, "seen")
 
+    @functools.cache  # noqa: B019 - one Agent per catalog; the cache lives as long as it does
+    def _top_categories(self) -> list[str]:
+        """Categories by how many items have them: the clarifying question's quick replies."""
+        counts = Counter(c for item in self.catalog.items for c in self.catalog.categories(item))
+        return [c for c, _ in counts.most_common()]
+
     def _clarify(
         self,
         user_id: str,
@@ -235,11 +243,7 @@ class Agent:
         started: float,
     ) -> Iterator[Event]:
         prompt = self.prompt("clarify", versions.get("clarify"), user_id)
-        counts: dict[str, int] = {}
-        for item in self.catalog.items:
-            for category in self.catalog.categories(item):
-                counts[category] = counts.get(category, 0) + 1
-        options = sorted(counts, key=lambda c: -counts[c])[:4]
+        options = self._top_categories()[:4]
         question = prompt.render_text(options=options)
         yield TextDelta(question)
         yield Clarify(question, options)

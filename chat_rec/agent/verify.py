@@ -210,7 +210,3 @@ def check_reason(
     if ratio < min_support:
         return Verdict(False, f"only {ratio:.0%} of its words are backed by the record or the request")
     return Verdict(True)
-
-
-def faithfulness(verdicts: list[Verdict]) -> float:
-    return sum(v.ok for v in verdicts) / len(verdicts) if verdicts else 1.0

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Union
 
 from chat_rec.catalog.mapping import Mapping
@@ -118,11 +117,3 @@ class Catalog:
             h.update(item.id.encode())
             h.update(item.content_hash.encode())
         return h.hexdigest()[:16]
-
-
-def to_iso(value: date) -> str:
-    return value.isoformat()
-
-
-def ids(items: Iterable[Item]) -> list[str]:
-    return [item.id for item in items]

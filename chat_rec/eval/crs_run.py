@@ -84,14 +84,21 @@ def _progress(total: int, enabled: bool) -> Any:
     return step
 
 
-def prepare_redial(
-    spec: BenchSpec, movies: Path, metadata: Path | None, metadata_mapping: Path | None = None
-) -> tuple[BenchRun, dict[str, Any]]:
-    folder = spec.cache / "catalogs"
-    catalog_path, mapping_path, stats = build_redial_catalog(movies, metadata, folder, metadata_mapping)
+def _open_with_signals(spec: BenchSpec, catalog_path: Path, mapping_path: Path) -> tuple[Any, Any, Any]:
+    """Index the derived catalog in its own home and load the training interactions."""
     home = spec.cache / catalog_path.stem
     space = open_bench_space(home, catalog_path, mapping_path, catalog_path.stem.replace(".", "-"), spec.progress)
     signals, reports = _ingest(space, home, spec.interactions, spec.dialogs)
+    return space, signals, reports
+
+
+def prepare_redial(
+    spec: BenchSpec, movies: Path, metadata: Path | None, metadata_mapping: Path | None = None
+) -> tuple[BenchRun, dict[str, Any]]:
+    catalog_path, mapping_path, stats = build_redial_catalog(
+        movies, metadata, spec.cache / "catalogs", metadata_mapping
+    )
+    space, signals, reports = _open_with_signals(spec, catalog_path, mapping_path)
     titles = {i.id: space.catalog.display_title(i) for i in space.catalog.items}
     dialogs = redial_dialogs(spec.dialogs, titles, spec.limit)
     to_item: dict[str, str | None] = {i: i for i in titles}
@@ -105,11 +112,8 @@ def prepare_redial(
 def prepare_inspired(
     spec: BenchSpec, movielens_dir: Path, metadata: Path | None, tmdb: Path | None
 ) -> tuple[BenchRun, dict[str, Any]]:
-    folder = spec.cache / "catalogs"
-    catalog_path, mapping_path, stats = build_inspired_catalog(movielens_dir, metadata, tmdb, folder)
-    home = spec.cache / catalog_path.stem
-    space = open_bench_space(home, catalog_path, mapping_path, catalog_path.stem.replace(".", "-"), spec.progress)
-    signals, reports = _ingest(space, home, spec.interactions, spec.dialogs)
+    catalog_path, mapping_path, stats = build_inspired_catalog(movielens_dir, metadata, tmdb, spec.cache / "catalogs")
+    space, signals, reports = _open_with_signals(spec, catalog_path, mapping_path)
     dialogs = inspired_dialogs(spec.dialogs, spec.limit)
     linker = TitleLinker(space.catalog)
     to_item: dict[str, str | None] = {}
