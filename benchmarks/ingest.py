@@ -96,8 +96,10 @@ def load(limit: int | None) -> tuple[Catalog, int]:
 
 
 def raw_throughput(model: SentenceTransformerEmbedder, texts: list[str]) -> float:
+    """The library at its best: one ``encode`` call (it sorts all texts by length itself)."""
+    encoder = model._load()
     started = time.perf_counter()
-    model.embed(texts)
+    encoder.encode(texts, batch_size=model.batch_size, normalize_embeddings=True, convert_to_numpy=True)
     return len(texts) / (time.perf_counter() - started)
 
 

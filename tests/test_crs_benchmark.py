@@ -22,6 +22,7 @@ CACHE = Path(tempfile.gettempdir()) / "chat-rec-bench"
 @needs_shared
 @pytest.mark.shared
 @pytest.mark.scale
+@pytest.mark.model
 def test_eval_redial_limit_10(tmp_path: Path) -> None:
     from chat_rec.cli.eval_crs import redial
 
@@ -45,6 +46,10 @@ def test_eval_redial_limit_10(tmp_path: Path) -> None:
             str(CACHE),
             "--out",
             str(out),
+            "--llm",
+            "llamacpp",
+            "--llm-turns",
+            "4",
         ],
     )
     assert result.exit_code == 0, result.output
@@ -68,3 +73,9 @@ def test_eval_redial_limit_10(tmp_path: Path) -> None:
     assert set(report["baselines"]) == {"random", "popularity", "lexical", "dense", "full"}
     assert report["ablation"] and all(k.startswith("without ") for k in report["ablation"])
     assert report["interactions"][0]["events"] > 1000  # the training dialogs, never the test ones
+    # --llm: the shown picks come from the ranking's head, through the real model, all grounded
+    shown = report["shown"]
+    assert shown["llm"] and shown["turns"] == 4 and shown["shown_per_turn"] == 3
+    assert shown["grounded_rate_shown"] == 1.0
+    assert shown["model_reasons_written"] > 0
+    assert 0 <= shown["recall_shown@3"] <= 1 and "shown recall" in result.output

@@ -101,9 +101,10 @@ def test_interrupted_ingest_is_consistent_and_a_rerun_completes(
     index = open_index(tmp_path)
     assert index.count() == 24  # whole batches only
     assert index.manifest()["complete"] is False
-    stored = index.collection.get(ids=[str(i) for i in range(24)], include=["metadatas", "embeddings"])
+    stored = index.collection.get(include=["metadatas", "embeddings"])
     assert all(meta["_hash"] for meta in stored["metadatas"])  # every stored row has its hash and vector
     assert len(stored["embeddings"]) == 24
+    assert set(stored["ids"]) <= {t.split()[1] for t in crashing.texts}  # nothing written that was not embedded
 
     model = FakeModel()
     rerun = sync_index(catalog(40), open_index(tmp_path), embedder(tmp_path, model), progress=False)
@@ -143,3 +144,14 @@ def test_manifest_records_model_mapping_and_catalog(tmp_path: Path) -> None:
     assert manifest["mapping"] == "sync-test" and manifest["mapping_digest"] == MAPPING.digest()
     assert manifest["catalog_digest"] == cat.digest()
     assert manifest["index_version"] == sync_module.INDEX_VERSION
+
+
+def test_real_model_returns_vectors_in_input_order_whatever_their_length() -> None:
+    from chat_rec.index.embedder import SentenceTransformerEmbedder
+
+    texts = ["a", "a quiet drama about two sisters who run a bakery in a small town by the sea", "heist", "space"]
+    model = SentenceTransformerEmbedder(batch_size=2)  # several length-sorted chunks
+    together = model.embed(texts)
+    alone = np.vstack([model.embed([t]) for t in texts])
+    assert together.shape == (4, 384)
+    assert np.allclose(together, alone, atol=1e-5)

@@ -169,3 +169,26 @@ def test_interactions_ingest_cli(tmp_path: Path, session_home: Path, space: Item
     result = CliRunner().invoke(app, ["stats"])
     assert result.exit_code == 0, result.output
     assert "source=shop" in result.output
+
+
+def test_feedback_of_other_users_changes_the_next_turn_without_restart(agent) -> None:
+    from tests.helpers import run_turn
+
+    liked, other = "toy-story-1995", "heat-1995"  # nothing alike in text: only co-likes link them
+    agent.store.add_feedback("me", liked, "like")
+    before, _ = run_turn(agent, "a film to watch tonight", user="me", conversation="c1")
+    assert other not in before.trace["ranked"][:10]
+    for user in ("u1", "u2", "u3"):  # other users like both, in another session of the same app
+        agent.store.add_feedback(user, liked, "like")
+        agent.store.add_feedback(user, other, "like")
+    after, _ = run_turn(agent, "a film to watch tonight", user="me", conversation="c2")
+    assert after.trace["signals"] != before.trace["signals"]
+    assert other in after.trace["ranked"][:10]
+    assert after.trace["ranked"].index(other) < (
+        before.trace["ranked"].index(other) if other in before.trace["ranked"] else 50
+    )
+    # a forgotten user's feedback leaves the signals again
+    for user in ("u1", "u2", "u3"):
+        agent.store.forget(user)
+    again, _ = run_turn(agent, "a film to watch tonight", user="me", conversation="c3")
+    assert again.trace["signals"] == before.trace["signals"]

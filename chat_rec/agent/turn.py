@@ -73,6 +73,7 @@ class Agent:
         self.store = store
         self.llm = llm
         self.signals = signals or Signals()
+        self._feedback_stamp: tuple[int, int] | None = None  # feedback the signals were built with
         self.ranking = ranking or load_ranking_config(settings.ranking_config)
         self.understander = Understander(self.catalog, space.linker)
 
@@ -83,7 +84,23 @@ class Agent:
         from chat_rec.signals.store import load_signals
 
         space = open_space(settings, progress=progress)
-        return cls(settings, space, Store(settings.store_path), make_llm(settings), load_signals(settings, space))
+        store = Store(settings.store_path)
+        stamp = store.feedback_stamp()
+        agent = cls(settings, space, store, make_llm(settings), load_signals(settings, space))
+        agent._feedback_stamp = stamp
+        return agent
+
+    def refresh_signals(self) -> None:
+        """Every user's likes, dislikes and seen clicks feed popularity and co-occurrence
+        from the next turn on: rebuild the feedback source when the store's feedback changed."""
+        from chat_rec.signals.store import with_feedback
+
+        stamp = self.store.feedback_stamp()
+        if stamp == self._feedback_stamp or (self._feedback_stamp is None and stamp == (0, 0)):
+            self._feedback_stamp = stamp
+            return
+        self.signals = with_feedback(self.settings, self.space, self.signals, self.store)
+        self._feedback_stamp = stamp
 
     # prompts -------------------------------------------------------------------
     def prompt(self, name: str, version: str | None = None, user_id: str | None = None) -> PromptFile:
@@ -106,6 +123,7 @@ class Agent:
 
     def rank_for(self, prefs: Preferences, user: UserContext) -> Ranked:
         t0 = time.perf_counter()
+        self.refresh_signals()
         candidates = retrieve(self.space, prefs, user, self.signals, n=self.settings.n_retrieve)
         t1 = time.perf_counter()
         ranked = rank(candidates, self.ranking)
@@ -183,7 +201,7 @@ class Agent:
         yield Status("writing")
         recommend = self.prompt("recommend", versions.get("recommend"), user_id)
         intro_prompt = self.prompt("intro", versions.get("intro"), user_id)
-        intro, picks, trace = yield from self._compose(text, prefs, result.shortlist, history, recommend, intro_prompt)
+        intro, picks, trace = yield from self.compose(text, prefs, result.shortlist, history, recommend, intro_prompt)
         timings.update(trace.pop("timings"))
         if truncated:
             note = f"(Your message was long, so I read only its first {self.settings.max_message_chars} characters.)"
@@ -214,6 +232,7 @@ class Agent:
                 "shortlist": result.shortlist,
                 "ranked": [i for i, _ in result.ranked[:50]],
                 "prompts": tracked_prompts(),
+                "signals": self.signals.version,
             },
         )
         self.store.record_turn(record)
@@ -267,7 +286,7 @@ class Agent:
         self.store.record_turn(record)
         yield Done(record)
 
-    def _compose(
+    def compose(
         self,
         text: str,
         prefs: Preferences,

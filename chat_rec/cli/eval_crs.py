@@ -67,6 +67,8 @@ def redial(
     out: Path | None = typer.Option(None, "--out", help="write the metrics JSON here"),
     cache: Path | None = typer.Option(None, "--cache", help="folder for the derived catalog, index and signals"),
     query_turns: int = typer.Option(4, "--query-turns", help="how many recent utterances form the query"),
+    llm: str | None = typer.Option(None, "--llm", help="also score the shown picks with this LLM: llamacpp | openai"),
+    llm_turns: int = typer.Option(30, "--llm-turns", help="with --llm: how many turns (spread over the run)"),
 ) -> None:
     """Score the agent's ranking on ReDial (Recall@1/10/50, NDCG@10, MRR@10; all and new items)."""
     from chat_rec.eval.crs_bench import BenchOptions
@@ -80,16 +82,45 @@ def redial(
         dialogs, _cache(cache), limit, _interactions(interactions, kind, weight), BenchOptions(query_turns=query_turns)
     )
     run, _ = prepare_redial(spec, movies, metadata, mapping)
-    _score_and_print(run, ranking_config, out)
+    _score_and_print(run, ranking_config, out, llm, llm_turns)
 
 
-def _score_and_print(run: Any, ranking_config: Path | None, out: Path | None) -> None:
-    from chat_rec.eval.crs_run import ranking, write_report
+def _score_and_print(
+    run: Any, ranking_config: Path | None, out: Path | None, llm: str | None = None, llm_turns: int = 30
+) -> None:
+    from chat_rec.eval.crs_bench import full_report
+    from chat_rec.eval.crs_run import ranking
 
-    report = write_report(run, ranking(ranking_config, _default_ranking()), out)
+    config = ranking(ranking_config, _default_ranking())
+    report = full_report(run, config)
+    if llm:
+        report["shown"] = _score_shown(run, config, llm, llm_turns)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(dump(report), encoding="utf-8")
     print_table(report)
+    if "shown" in report:
+        shown = report["shown"]
+        recall = next(v for k, v in shown.items() if k.startswith("recall_shown@"))
+        typer.echo(
+            f"with {shown['llm']} on {shown['turns']} turns: shown recall {recall:.3f} "
+            f"(ranking head {next(v for k, v in shown.items() if k.startswith('recall_ranked@')):.3f}), "
+            f"grounded {shown['grounded_rate_shown']:.3f}, model reasons kept {shown['model_reasons_kept']:.2f}, "
+            f"compose p50 {shown['compose_ms_p50'] / 1000:.1f}s"
+        )
     if out:
         typer.echo(f"wrote {out}")
+
+
+def _score_shown(run: Any, config: Any, llm: str, turns: int) -> dict[str, Any]:
+    from chat_rec.errors import InputError
+    from chat_rec.eval.crs_llm import score_shown
+    from chat_rec.llm import make_llm
+
+    if llm not in ("llamacpp", "openai"):
+        raise InputError(f"unknown --llm {llm!r}", "Use llamacpp or openai (or leave --llm out).")
+    settings = get_settings(llm=llm)
+    return score_shown(run, config, settings, make_llm(settings), turns)
 
 
 def inspired(
@@ -105,6 +136,8 @@ def inspired(
     out: Path | None = typer.Option(None, "--out"),
     cache: Path | None = typer.Option(None, "--cache"),
     query_turns: int = typer.Option(4, "--query-turns"),
+    llm: str | None = typer.Option(None, "--llm", help="also score the shown picks with this LLM: llamacpp | openai"),
+    llm_turns: int = typer.Option(30, "--llm-turns", help="with --llm: how many turns (spread over the run)"),
 ) -> None:
     """Score the agent's ranking on INSPIRED (catalog: MovieLens + TMDB linked by title)."""
     from chat_rec.eval.crs_bench import BenchOptions
@@ -114,7 +147,7 @@ def inspired(
         dev, _cache(cache), limit, _interactions(interactions, kind, weight), BenchOptions(query_turns=query_turns)
     )
     run, _ = prepare_inspired(spec, movielens, metadata, tmdb)
-    _score_and_print(run, ranking_config, out)
+    _score_and_print(run, ranking_config, out, llm, llm_turns)
 
 
 def dump(report: dict[str, Any]) -> str:

@@ -53,6 +53,7 @@ class ScoredTurn:
     turn: EvalTurn
     candidates: Candidates
     target_rows: list[int | None]  # row of each target in the candidate table
+    prefs: Preferences | None = None  # what the agent read from the context (for --llm)
 
 
 @dataclass
@@ -135,7 +136,7 @@ def run_features(
         found += len(set(turn.mentioned) & {*prefs.liked_items, *prefs.disliked_items})
         candidates = retrieve(space, prefs, UserContext(), signals, n=options.n_retrieve)
         where = {item_id: row for row, item_id in enumerate(candidates.ids)}
-        scored.append(ScoredTurn(turn, candidates, [where.get(t) for t in turn.targets]))
+        scored.append(ScoredTurn(turn, candidates, [where.get(t) for t in turn.targets], prefs))
         if progress:
             progress(n + 1)
     return BenchRun(

@@ -6,7 +6,6 @@ cache folder, by default ``CHAT_REC_HOME/bench``; a second run reuses it.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ from typing import Any
 from chat_rec.agent.rank import RankingConfig, load_ranking_config
 from chat_rec.catalog.titles import TitleLinker
 from chat_rec.errors import InputError
-from chat_rec.eval.crs_bench import BenchOptions, BenchRun, full_report, open_bench_space, run_features
+from chat_rec.eval.crs_bench import BenchOptions, BenchRun, open_bench_space, run_features
 from chat_rec.eval.crs_data import (
     build_inspired_catalog,
     build_redial_catalog,
@@ -135,14 +134,6 @@ def prepare_inspired(
     }
     run.extra = info
     return run, info
-
-
-def write_report(run: BenchRun, config: RankingConfig, out: Path | None) -> dict[str, Any]:
-    report = full_report(run, config)
-    if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
-    return report
 
 
 def ranking(path: Path | None, default: Path) -> RankingConfig:

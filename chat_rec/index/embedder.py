@@ -57,18 +57,24 @@ class SentenceTransformerEmbedder:
         return self._model
 
     def embed(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+        """Vectors in the order of ``texts``. Texts go through the model longest first, in
+        chunks of similar length (little padding), so progress can be reported per chunk."""
         model = self._load()
-        out = []
-        for start in range(0, len(texts), self.batch_size):
-            batch = list(texts[start : start + self.batch_size])
-            out.append(
-                model.encode(batch, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True)
-            )
-            if progress:
-                progress(len(batch))
-        if not out:
+        if not texts:
             return np.zeros((0, 384), dtype=np.float32)
-        return np.vstack(out).astype(np.float32)
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        out = np.zeros((len(texts), 0), dtype=np.float32)
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start : start + self.batch_size]
+            vectors = model.encode(
+                [texts[i] for i in rows], batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True
+            )
+            if out.shape[1] == 0:
+                out = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
+            out[rows] = vectors
+            if progress:
+                progress(len(rows))
+        return out
 
 
 def text_hash(text: str) -> str:

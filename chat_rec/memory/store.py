@@ -186,6 +186,11 @@ class Store:
             out[kind].add(item_id)
         return out
 
+    def feedback_stamp(self) -> tuple[int, int]:
+        """(rows, newest id) of all feedback: changes whenever any user's feedback does."""
+        count, newest = self.db.execute("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM feedback").fetchone()
+        return int(count), int(newest)
+
     def feedback_rows(self) -> list[dict[str, Any]]:
         rows = self.db.execute(
             "SELECT f.user_id, f.item_id, f.kind, f.turn_id, f.prompt_version, f.created_at FROM feedback f ORDER BY f.id"

@@ -95,15 +95,23 @@ class CollabSignals(Signals):
     ) -> None:
         self.ids = list(item_ids)
         self.row = {item_id: i for i, item_id in enumerate(self.ids)}
+        self.half_life_days = half_life_days
+        self.shrink = shrink
         weights = source_weights or {}
-        self.sources: list[SourceSignals] = []
+        sources: list[SourceSignals] = []
         if not events.empty:
             for name, group in events.groupby("source", sort=True):
-                built = _source_signals(
-                    str(name), group, self.row, len(self.ids), weights.get(str(name), 1.0), half_life_days, shrink
-                )
-                if built is not None and built.weight > 0:
-                    self.sources.append(built)
+                built = self._build(str(name), group, weights.get(str(name), 1.0))
+                if built is not None:
+                    sources.append(built)
+        self._mix(sources)
+
+    def _build(self, name: str, events: pd.DataFrame, weight: float) -> SourceSignals | None:
+        built = _source_signals(name, events, self.row, len(self.ids), weight, self.half_life_days, self.shrink)
+        return built if built is not None and built.weight > 0 else None
+
+    def _mix(self, sources: list[SourceSignals]) -> None:
+        self.sources = sorted(sources, key=lambda s: s.name)
         total = sum(s.weight for s in self.sources)
         self._popularity = np.zeros(len(self.ids), dtype=np.float32)
         for s in self.sources:
@@ -112,6 +120,12 @@ class CollabSignals(Signals):
         for s in self.sources:
             digest.update(f"{s.name}:{s.weight}:{s.events}:{s.sessions}".encode())
         self.version = digest.hexdigest()[:12] if self.sources else "none"
+
+    def replace_source(self, name: str, events: pd.DataFrame, weight: float = 1.0) -> None:
+        """Rebuild one source in place (e.g. live feedback); the others are kept as built."""
+        kept = [s for s in self.sources if s.name != name]
+        built = self._build(name, events, weight) if not events.empty else None
+        self._mix([*kept, built] if built is not None else kept)
 
     def __bool__(self) -> bool:
         return bool(self.sources)

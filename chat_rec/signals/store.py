@@ -2,16 +2,17 @@
 
 One Parquet file of events per source plus ``sources.json`` (weights and validation
 reports). In-app feedback of every user (likes, seen, dislikes in the SQLite store) is
-read at load time as one more source, ``feedback``, so it feeds the same popularity
-and co-occurrence. A catalog with no interactions gets the empty :class:`Signals`:
-every collaborative feature is zero.
+read as one more source, ``feedback``, so it feeds the same popularity and
+co-occurrence; :func:`with_feedback` rebuilds that source when new feedback arrives.
+A catalog with no interactions gets the empty :class:`Signals`: every collaborative
+feature is zero.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -20,6 +21,9 @@ from chat_rec.settings import Settings
 from chat_rec.signals import Signals
 from chat_rec.signals.collab import EVENT_COLUMNS, CollabSignals
 from chat_rec.signals.importers import IngestReport
+
+if TYPE_CHECKING:
+    from chat_rec.memory.store import Store
 
 FEEDBACK_WEIGHTS = {"like": 1.0, "seen": 0.5, "dislike": -1.0}
 
@@ -64,21 +68,29 @@ def load_events(settings: Settings) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def feedback_events(settings: Settings) -> pd.DataFrame:
-    if not settings.store_path.exists():
-        return pd.DataFrame(columns=list(EVENT_COLUMNS))
-    from chat_rec.memory.store import Store
+def feedback_events(settings: Settings, store: Store | None = None) -> pd.DataFrame:
+    """Every user's likes, seen and dislikes as events of the ``feedback`` source."""
+    if store is None:
+        if not settings.store_path.exists():
+            return pd.DataFrame(columns=list(EVENT_COLUMNS))
+        from chat_rec.memory.store import Store
 
-    store = Store(settings.store_path)
-    try:
+        own = Store(settings.store_path)
+        try:
+            rows = own.feedback_rows()
+        finally:
+            own.close()
+    else:
         rows = store.feedback_rows()
-    finally:
-        store.close()
     records = [
         ("feedback", f"user:{r['user_id']}", r["item_id"], FEEDBACK_WEIGHTS.get(r["kind"], 0.0), float("nan"))
         for r in rows
     ]
     return pd.DataFrame(records, columns=list(EVENT_COLUMNS))
+
+
+def _weights(settings: Settings) -> dict[str, float]:
+    return {name: float(entry.get("weight", 1.0)) for name, entry in _manifest(settings).items()}
 
 
 def load_signals(
@@ -94,6 +106,22 @@ def load_signals(
             events = pd.concat([events, feedback], ignore_index=True) if not events.empty else feedback
     if events.empty:
         return Signals()
-    weights = {name: float(entry.get("weight", 1.0)) for name, entry in _manifest(settings).items()}
-    signals = CollabSignals(space.ids, events, weights, half_life_days=half_life_days)
+    signals = CollabSignals(space.ids, events, _weights(settings), half_life_days=half_life_days)
     return signals if signals else Signals()
+
+
+def with_feedback(settings: Settings, space: ItemSpace, signals: Signals, store: Store) -> Signals:
+    """``signals`` with the ``feedback`` source rebuilt from the store's current feedback.
+
+    Only that source is rebuilt (a few ms for thousands of clicks); logs ingested with
+    ``interactions ingest`` are kept as they were built.
+    """
+    events = feedback_events(settings, store)
+    weight = _weights(settings).get("feedback", 1.0)
+    if isinstance(signals, CollabSignals):
+        signals.replace_source("feedback", events, weight)
+        return signals if signals else Signals()
+    if events.empty:
+        return signals
+    fresh = CollabSignals(space.ids, events, {"feedback": weight})
+    return fresh if fresh else signals
