@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     n_recommendations: int = 3
     n_llm_candidates: int = 5
     n_retrieve: int = 100
+    catalog_popularity_weight: float = 0.5  # the catalog's popularity field, next to interaction logs (1.0 each)
     diversity: float = 0.3  # 0 = pure relevance, 1 = maximal diversity (MMR)
     max_message_chars: int = 2000
     # Let the LLM read messages the rules cannot structure. Off by default: SmolLM2-135M

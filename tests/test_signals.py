@@ -192,3 +192,45 @@ def test_feedback_of_other_users_changes_the_next_turn_without_restart(agent) ->
         agent.store.forget(user)
     again, _ = run_turn(agent, "a film to watch tonight", user="me", conversation="c3")
     assert again.trace["signals"] == before.trace["signals"]
+
+
+def test_catalog_popularity_field_is_a_prior_for_a_catalog_with_no_logs(tmp_path: Path) -> None:
+    from chat_rec.index.space import open_space
+
+    rows = [
+        {"id": "a", "title": "Blockbuster", "votes": 25000},
+        {"id": "b", "title": "Cult favourite", "votes": 300},
+        {"id": "c", "title": "Unknown gem"},
+        {"id": "d", "title": "Negative count", "votes": -5},
+    ]
+    (tmp_path / "items.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    (tmp_path / "items.yaml").write_text(
+        "name: voted\nformat: jsonl\nid: id\ntitle: title\ntext: '{title}'\n"
+        "fields: {votes: {type: float}}\nroles: {popularity: votes}\n",
+        encoding="utf-8",
+    )
+    settings = Settings(
+        home=tmp_path / "home", llm="none", catalog=tmp_path / "items.jsonl", catalog_mapping=tmp_path / "items.yaml"
+    )
+    space = open_space(settings, progress=False)
+    signals = load_signals(settings, space)
+    assert isinstance(signals, CollabSignals) and [s.name for s in signals.sources] == ["catalog"]
+    popularity = dict(zip("abcd", signals.popularity(list("abcd"))))
+    assert popularity["a"] == 1.0 and 0 < popularity["b"] < popularity["a"]
+    assert popularity["c"] == popularity["d"] == 0.0
+    assert signals.top_popular(5) == ["a", "b"]
+    assert signals.related(["a"]) == {}  # a field has no co-occurrence
+    candidates = retrieve(space, Preferences(query="a film"), UserContext(), signals, n=10)
+    column = dict(zip(candidates.ids, candidates.column("popularity")))
+    assert column["a"] > column["b"] > 0
+    # switched off, the catalog is cold again; with feedback, the two sources mix
+    assert type(load_signals(settings.model_copy(update={"catalog_popularity_weight": 0.0}), space)) is Signals
+    store = Store(settings.store_path)
+    for user in ("u1", "u2"):
+        store.add_feedback(user, "c", "like")
+        store.add_feedback(user, "b", "like")
+    store.close()
+    mixed = load_signals(settings, space)
+    assert isinstance(mixed, CollabSignals) and [s.name for s in mixed.sources] == ["catalog", "feedback"]
+    assert mixed.version != signals.version and mixed.related(["c"]) == {"b": 1.0}
+    assert mixed.popularity(["c"])[0] > 0

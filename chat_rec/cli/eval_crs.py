@@ -57,6 +57,7 @@ def redial(
     mapping: Path | None = typer.Option(
         None, "--mapping", help="catalog mapping for --metadata (default: the MovieLens keyword file's layout)"
     ),
+    tmdb: Path | None = typer.Option(None, "--tmdb", help="TMDB movies CSV: vote counts as the catalog's popularity"),
     ranking_config: Path | None = typer.Option(None, "--ranking", help="ranking config to score (default: newest)"),
     interactions: list[Path] = typer.Option(
         [], "--interactions", help="training logs (ReDial train dialogs, ratings.csv)"
@@ -81,7 +82,7 @@ def redial(
     spec = BenchSpec(
         dialogs, _cache(cache), limit, _interactions(interactions, kind, weight), BenchOptions(query_turns=query_turns)
     )
-    run, _ = prepare_redial(spec, movies, metadata, mapping)
+    run, _ = prepare_redial(spec, movies, metadata, mapping, tmdb)
     _score_and_print(run, ranking_config, out, llm, llm_turns)
 
 

@@ -37,7 +37,9 @@ def fit(
     movies: Path | None = typer.Option(None, "--movies", help="ReDial movies.csv (ReDial dev sets)"),
     movielens: Path | None = typer.Option(None, "--movielens", help="MovieLens-small folder (INSPIRED dev sets)"),
     metadata: Path | None = typer.Option(None, "--metadata", help="MovieLens movies_w_keywords.csv"),
-    tmdb: Path | None = typer.Option(None, "--tmdb", help="TMDB CSV (INSPIRED)"),
+    tmdb: Path | None = typer.Option(
+        None, "--tmdb", help="TMDB CSV (INSPIRED catalog; ReDial: vote counts as popularity)"
+    ),
     interactions: list[Path] = typer.Option([], "--interactions", help="training interaction logs"),
     base: Path = typer.Option(BUILTIN_RANKING, "--base", help="starting config"),
     out: Path | None = typer.Option(None, "--out", help="where to write (default ranking/vN+1.yaml)"),
@@ -68,7 +70,7 @@ def fit(
     else:
         if movies is None:
             raise typer.BadParameter("ReDial dev sets need --movies")
-        run, _ = prepare_redial(spec, movies, metadata)
+        run, _ = prepare_redial(spec, movies, metadata, tmdb=tmdb)
     start = load_ranking_config(base)
     folder = PROJECT_ROOT / "ranking"
     version = out.stem if out else next_version(folder)

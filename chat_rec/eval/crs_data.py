@@ -74,6 +74,18 @@ ML_MAPPING = {
     "roles": {"year": "year", "categories": "genres", "tags": "keyword"},
 }
 
+TMDB_MAPPING = Mapping.model_validate(
+    {
+        "name": "tmdb-votes",
+        "format": "csv",
+        "id": "id",
+        "title": "title",
+        "text": "{title}",
+        "fields": {"release_date": {"type": "date"}, "vote_count": {"type": "float"}},
+        "roles": {"year": "release_date", "popularity": "vote_count"},
+    }
+)
+
 BENCH_MAPPING = {
     "format": "jsonl",
     "id": "id",
@@ -85,14 +97,24 @@ BENCH_MAPPING = {
         "keywords": {"type": "list"},
         "overview": {"type": "string"},
         "source_id": {"type": "string"},
+        "votes": {"type": "float"},
     },
-    "roles": {"year": "year", "categories": "genres", "tags": "keywords", "description": "overview"},
+    "roles": {
+        "year": "year",
+        "categories": "genres",
+        "tags": "keywords",
+        "description": "overview",
+        "popularity": "votes",
+    },
     "synonyms": SYNONYMS,
 }
 
 
+BUILD_VERSION = "2"  # bump when a builder below changes what it writes
+
+
 def _digest(*paths: Path) -> str:
-    h = hashlib.sha256()
+    h = hashlib.sha256(BUILD_VERSION.encode())
     for p in paths:
         st = Path(p).stat()
         h.update(f"{Path(p).resolve()}:{st.st_size}:{int(st.st_mtime)}".encode())
@@ -135,32 +157,51 @@ def _write(folder: Path, name: str, rows: list[dict[str, object]], stats: dict[s
     return catalog_path, mapping_path
 
 
+def tmdb_votes(tmdb_csv: Path) -> tuple[TitleLinker, dict[str, float]]:
+    """A linker over the TMDB snapshot and each movie's vote count (a long-run popularity)."""
+    result = load_catalog(tmdb_csv, TMDB_MAPPING)
+    votes = {item.id: item.get_number("vote_count") or 0.0 for item in result.catalog.items}
+    return TitleLinker(result.catalog), votes
+
+
 def build_redial_catalog(
-    movies_csv: Path, metadata: Path | None, folder: Path, metadata_mapping: Path | None = None
+    movies_csv: Path,
+    metadata: Path | None,
+    folder: Path,
+    metadata_mapping: Path | None = None,
+    tmdb_csv: Path | None = None,
 ) -> tuple[Path, Path, dict[str, object]]:
-    """ReDial movie list enriched from MovieLens; cached by the input files' digest."""
-    key = _digest(movies_csv, *[p for p in (metadata, metadata_mapping) if p])
+    """ReDial movie list enriched from MovieLens (genres, keywords) and, with ``tmdb_csv``,
+    TMDB vote counts (the catalog's popularity field); cached by the input files' digest."""
+    key = _digest(movies_csv, *[p for p in (metadata, metadata_mapping, tmdb_csv) if p])
     name = f"redial-{key}"
     if (folder / f"{name}.jsonl").exists() and (folder / f"{name}.link.json").exists():
         cached = json.loads((folder / f"{name}.link.json").read_text(encoding="utf-8"))
         return folder / f"{name}.jsonl", folder / f"{name}.mapping.yaml", cached
     linker, info = movielens_linker(metadata, metadata_mapping) if metadata else (None, {})
+    tmdb_linker, votes = tmdb_votes(tmdb_csv) if tmdb_csv else (None, {})
     rows: list[dict[str, object]] = []
-    linked = 0
+    linked = with_votes = 0
     with open(movies_csv, encoding="utf-8") as fh:
         for rec in csv.DictReader(fh):
             title, year = split_title(clean_title(rec["movieName"]), "with_year")
             row: dict[str, object] = {"id": rec["movieId"].strip(), "title": title, "year": year}
+            query = f"{title} ({year})" if year else title
             if linker is not None:
-                links = linker.link(f"{title} ({year})" if year else title, limit=1, min_score=0.9)
+                links = linker.link(query, limit=1, min_score=0.9)
                 if links and links[0].score >= 0.9:
                     meta = info[links[0].item_id]
                     row.update(genres=meta["genres"], keywords=meta["keywords"], source_id=links[0].item_id)
                     if year is None and meta["year"]:
                         row["year"] = int(meta["year"])
                     linked += 1
+            if tmdb_linker is not None:
+                links = tmdb_linker.link(query, limit=1, min_score=0.9)
+                if links and links[0].score >= 0.9:
+                    row["votes"] = votes[links[0].item_id]
+                    with_votes += 1
             rows.append(row)
-    stats: dict[str, object] = {"items": len(rows), "linked_to_metadata": linked}
+    stats: dict[str, object] = {"items": len(rows), "linked_to_metadata": linked, "linked_to_tmdb": with_votes}
     catalog_path, mapping_path = _write(folder, name, rows, stats)
     return catalog_path, mapping_path, stats
 
@@ -200,10 +241,12 @@ def build_inspired_catalog(
                 keywords = [k["name"] for k in ast.literal_eval(rec["keywords"] or "[]")][:12]
             except (ValueError, SyntaxError):
                 genres, keywords = [], []
+            votes = float(rec["vote_count"]) if rec.get("vote_count", "").replace(".", "", 1).isdigit() else None
             links = linker.link(f"{title} ({year})" if year else title, limit=1, min_score=0.92)
             if links and links[0].score >= 0.92:
                 row = rows[links[0].item_id]
                 row["overview"] = rec.get("overview", "")
+                row["votes"] = votes
                 merged += 1
                 continue
             rows[f"tmdb{rec['id']}"] = {
@@ -214,6 +257,7 @@ def build_inspired_catalog(
                 "keywords": keywords,
                 "overview": rec.get("overview", ""),
                 "source_id": f"tmdb:{rec['id']}",
+                "votes": votes,
             }
             added += 1
     stats: dict[str, object] = {"items": len(rows), "tmdb_merged": merged, "tmdb_added": added}

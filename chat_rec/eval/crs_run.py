@@ -92,10 +92,14 @@ def _open_with_signals(spec: BenchSpec, catalog_path: Path, mapping_path: Path) 
 
 
 def prepare_redial(
-    spec: BenchSpec, movies: Path, metadata: Path | None, metadata_mapping: Path | None = None
+    spec: BenchSpec,
+    movies: Path,
+    metadata: Path | None,
+    metadata_mapping: Path | None = None,
+    tmdb: Path | None = None,
 ) -> tuple[BenchRun, dict[str, Any]]:
     catalog_path, mapping_path, stats = build_redial_catalog(
-        movies, metadata, spec.cache / "catalogs", metadata_mapping
+        movies, metadata, spec.cache / "catalogs", metadata_mapping, tmdb
     )
     space, signals, reports = _open_with_signals(spec, catalog_path, mapping_path)
     titles = {i.id: space.catalog.display_title(i) for i in space.catalog.items}

@@ -82,6 +82,19 @@ def _source_signals(
     return SourceSignals(name, weight, popularity.astype(np.float32), coo.tocsr(), int(sessions.max()) + 1, len(events))
 
 
+def catalog_prior(values: Sequence[float | None], weight: float) -> SourceSignals | None:
+    """The catalog's own popularity field (votes, sales, views) as a source with no
+    co-occurrence: ``log1p`` of the value scaled to 0..1; missing or negative values are 0."""
+    raw = np.array([v if v is not None and v > 0 else 0.0 for v in values], dtype=np.float64)
+    if weight <= 0 or not raw.any():
+        return None
+    popularity = np.log1p(raw)
+    popularity /= popularity.max()
+    n = len(raw)
+    empty = sparse.csr_matrix((n, n), dtype=np.float32)
+    return SourceSignals("catalog", weight, popularity.astype(np.float32), empty, 0, int((raw > 0).sum()))
+
+
 class CollabSignals(Signals):
     """Popularity and co-occurrence over one catalog's item ids, mixed across sources."""
 
@@ -92,13 +105,15 @@ class CollabSignals(Signals):
         source_weights: dict[str, float] | None = None,
         half_life_days: float | None = None,
         shrink: float = 2.0,
+        extra_sources: Sequence[SourceSignals] = (),
     ) -> None:
+        """``extra_sources`` are built elsewhere over the same ``item_ids`` (the catalog prior)."""
         self.ids = list(item_ids)
         self.row = {item_id: i for i, item_id in enumerate(self.ids)}
         self.half_life_days = half_life_days
         self.shrink = shrink
         weights = source_weights or {}
-        sources: list[SourceSignals] = []
+        sources: list[SourceSignals] = list(extra_sources)
         if not events.empty:
             for name, group in events.groupby("source", sort=True):
                 built = self._build(str(name), group, weights.get(str(name), 1.0))
@@ -150,6 +165,8 @@ class CollabSignals(Signals):
             return out
         total = sum(s.weight for s in self.sources)
         for source in self.sources:
+            if source.cooc.nnz == 0:
+                continue
             scores = np.asarray(source.cooc[rows].sum(axis=0)).ravel()
             top = scores.max()
             if top > 0:

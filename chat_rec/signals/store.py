@@ -19,7 +19,7 @@ import pandas as pd
 from chat_rec.index.space import ItemSpace
 from chat_rec.settings import Settings
 from chat_rec.signals import Signals
-from chat_rec.signals.collab import EVENT_COLUMNS, CollabSignals
+from chat_rec.signals.collab import EVENT_COLUMNS, CollabSignals, SourceSignals, catalog_prior
 from chat_rec.signals.importers import IngestReport
 
 if TYPE_CHECKING:
@@ -93,6 +93,16 @@ def _weights(settings: Settings) -> dict[str, float]:
     return {name: float(entry.get("weight", 1.0)) for name, entry in _manifest(settings).items()}
 
 
+def catalog_source(settings: Settings, space: ItemSpace) -> SourceSignals | None:
+    """The catalog's popularity field (mapping role ``popularity``), when it has one."""
+    catalog = space.catalog
+    field = catalog.roles.popularity
+    if field is None:
+        return None
+    values = [catalog.by_id[i].get_number(field) for i in space.ids]
+    return catalog_prior(values, settings.catalog_popularity_weight)
+
+
 def load_signals(
     settings: Settings,
     space: ItemSpace,
@@ -104,9 +114,12 @@ def load_signals(
         feedback = feedback_events(settings)
         if not feedback.empty:
             events = pd.concat([events, feedback], ignore_index=True) if not events.empty else feedback
-    if events.empty:
+    prior = catalog_source(settings, space)
+    if events.empty and prior is None:
         return Signals()
-    signals = CollabSignals(space.ids, events, _weights(settings), half_life_days=half_life_days)
+    signals = CollabSignals(
+        space.ids, events, _weights(settings), half_life_days=half_life_days, extra_sources=[prior] if prior else []
+    )
     return signals if signals else Signals()
 
 
