@@ -14,14 +14,8 @@ from chat_rec.agent.rank import RankingConfig, load_ranking_config
 from chat_rec.catalog.titles import TitleLinker
 from chat_rec.errors import InputError
 from chat_rec.eval.crs_bench import BenchOptions, BenchRun, open_bench_space, run_features
-from chat_rec.eval.crs_data import (
-    build_inspired_catalog,
-    build_redial_catalog,
-    clean_title,
-    eval_turns,
-    inspired_dialogs,
-    redial_dialogs,
-)
+from chat_rec.eval.crs_catalogs import build_inspired_catalog, build_redial_catalog
+from chat_rec.eval.crs_data import clean_title, eval_turns, inspired_dialogs, redial_dialogs
 from chat_rec.index.space import ItemSpace
 from chat_rec.settings import Settings
 from chat_rec.signals import Signals
