@@ -84,3 +84,25 @@ def test_preferences_merge_keeps_negatives() -> None:
     merged = now.merged_onto(before)
     assert merged.year_min == 2000
     assert "Horror" in merged.include_categories and "Horror" not in merged.exclude_categories
+
+
+def test_until_stop_skips_leading_blank_lines_and_cuts_across_chunks() -> None:
+    from chat_rec.llm.base import until_stop
+
+    def stream(*chunks: str):
+        yield from chunks
+
+    assert "".join(until_stop(stream("\n", "\nIt is", " funny.\nMore"), ["\n"])) == "\n\nIt is funny."
+    assert "".join(until_stop(stream("A caper", "<e", "nd> tail"), ["<end>"])) == "A caper"
+    assert "".join(until_stop(stream("no stop here"), ["\n"])) == "no stop here"
+    assert "".join(until_stop(stream("a\nb"), None)) == "a\nb"
+    closed = []
+
+    def tracked():
+        try:
+            yield "Done.\n"
+            yield "never read"
+        finally:
+            closed.append(True)
+
+    assert "".join(until_stop(tracked(), ["\n"])) == "Done." and closed == [True]

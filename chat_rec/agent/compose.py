@@ -19,7 +19,7 @@ from typing import Any
 from chat_rec.agent.preferences import Preferences
 from chat_rec.catalog.items import Catalog, Item
 from chat_rec.errors import LLMError
-from chat_rec.llm.base import LLM, with_deadline
+from chat_rec.llm.base import LLM, until_stop, with_deadline
 from chat_rec.prompts.registry import PromptFile
 
 
@@ -71,9 +71,8 @@ def write_reason(llm: LLM, prompt: PromptFile, inputs: dict[str, Any], deadline:
         schema=prompt.output_schema,
         max_tokens=prompt.model.max_tokens,
         temperature=prompt.model.temperature,
-        stop=prompt.model.stop,
     )
-    text = "".join(with_deadline(chunks, remaining)).strip()
+    text = "".join(until_stop(with_deadline(chunks, remaining), prompt.model.stop)).strip()
     if prompt.output_schema is not None:
         try:
             parsed = json.loads(text)

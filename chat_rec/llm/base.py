@@ -52,3 +52,37 @@ def with_deadline(chunks: Iterator[str], seconds: float) -> Iterator[str]:
         close = getattr(chunks, "close", None)
         if close is not None:
             close()  # frees the backend (and its lock) at once
+
+
+def until_stop(chunks: Iterator[str], stops: list[str] | None) -> Iterator[str]:
+    """Cut a stream at the first stop sequence that follows some real text.
+
+    Backends stop at the very first match, so a model that opens with a blank line (Gemma
+    does) and a prompt that stops at "\\n" give an empty answer; here leading whitespace
+    never stops the stream. The backend is closed as soon as a stop is seen.
+    """
+    if not stops:
+        yield from chunks
+        return
+    text = ""
+    sent = 0
+    try:
+        for chunk in chunks:
+            text += chunk
+            start = len(text) - len(text.lstrip())
+            if start == len(text):
+                continue  # only whitespace so far
+            cuts = [i for i in (text.find(s, start) for s in stops) if i >= 0]
+            if cuts:
+                yield text[sent : min(cuts)]
+                return
+            keep = max(len(s) for s in stops) - 1  # a stop may span two chunks
+            safe = max(sent, len(text) - keep)
+            if safe > sent:
+                yield text[sent:safe]
+                sent = safe
+        yield text[sent:]
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
