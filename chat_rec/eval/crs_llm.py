@@ -14,6 +14,7 @@ proves that holds with a real model in the loop, and measures what it costs.
 
 from __future__ import annotations
 
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -64,6 +65,7 @@ def score_shown(
         hits = ranked_hits = targets = shown = grounded = kept = written = 0
         per_turn_ms: list[float] = []
         fallbacks: dict[str, int] = {}
+        rejected: dict[str, int] = {}  # why model reasons failed verification, by kind
         for st in sampled:
             ranked = rank(st.candidates, config)
             vectors = {i: run.space.vector(i) for i, _ in ranked[:60]}
@@ -84,6 +86,9 @@ def score_shown(
             for verdict in trace["verdicts"]:
                 written += bool(verdict["raw"])
                 kept += bool(verdict["raw"]) and bool(verdict["ok"])
+                if verdict["raw"] and not verdict["ok"]:
+                    kind = re.sub(r"[\d'\"(].*", "", str(verdict["problem"])).strip() or "other"
+                    rejected[kind] = rejected.get(kind, 0) + 1
             if trace.get("fallback_reason"):
                 reason = str(trace["fallback_reason"])[:80]
                 fallbacks[reason] = fallbacks.get(reason, 0) + 1
@@ -99,5 +104,6 @@ def score_shown(
         "model_reasons_kept": kept / written if written else 0.0,
         "compose_ms_p50": float(np.percentile(per_turn_ms, 50)) if per_turn_ms else 0.0,
         "compose_ms_p95": float(np.percentile(per_turn_ms, 95)) if per_turn_ms else 0.0,
+        "reasons_rejected": dict(sorted(rejected.items(), key=lambda kv: -kv[1])),
         "fallbacks": fallbacks,
     }
