@@ -7,7 +7,7 @@ Measures, in one run and one process:
    a fresh home folder, and its ratio to raw (target >= 0.85);
 3. re-ingest with nothing changed (target < 5% of the first ingest);
 4. Chroma query latency p50/p95, with and without metadata filters, at 5k and at the
-   full size.
+   full size, and the agent's filtered route (an exact in-memory scan) on the same index.
 
     .venv/bin/python benchmarks/ingest.py              # full 62k: about 10-20 min on 2 cores
     .venv/bin/python benchmarks/ingest.py --limit 3000 # a quick look
@@ -35,6 +35,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from chat_rec.agent.filters import passes  # noqa: E402
+from chat_rec.agent.preferences import Preferences  # noqa: E402
 from chat_rec.catalog.active import collection_name  # noqa: E402
 from chat_rec.catalog.items import Catalog  # noqa: E402
 from chat_rec.catalog.load import load_catalog  # noqa: E402
@@ -74,6 +76,14 @@ FILTERS: dict[str, dict[str, Any] | None] = {
 }
 
 
+# The same constraints as the agent states them: what `retrieve` scans for in memory.
+FILTER_PREFS: dict[str, Preferences | None] = {
+    "no filter": None,
+    "year>=1990": Preferences(year_min=1990),
+    "genre=Comedy & year>=1990": Preferences(year_min=1990, include_categories=["Comedy"]),
+}
+
+
 class TimedEmbedder(SentenceTransformerEmbedder):
     """Counts the seconds spent inside the model, to split ingest time into model vs the rest."""
 
@@ -106,6 +116,31 @@ def raw_throughput(model: SentenceTransformerEmbedder, texts: list[str]) -> floa
 def percentiles(values: list[float]) -> str:
     arr = np.asarray(values) * 1000
     return f"p50 {np.percentile(arr, 50):6.1f} ms  p95 {np.percentile(arr, 95):6.1f} ms"
+
+
+def scan_latency(index: ChromaIndex, catalog: Catalog, vectors: np.ndarray, repeats: int) -> dict[str, list[float]]:
+    """The agent's filtered dense route: every row scored in memory, best first, kept while
+    it passes the filters, until 10 pass (``chat_rec.agent.retrieve._dense``)."""
+    ids, matrix = index.vectors()
+    by_id = catalog.by_id
+    out: dict[str, list[float]] = {}
+    for label, prefs in FILTER_PREFS.items():
+        if prefs is None:
+            continue
+        times = []
+        for _ in range(repeats):
+            for vec in vectors:
+                started = time.perf_counter()
+                order = np.argsort(-(matrix @ vec), kind="stable")
+                found = 0
+                for j in order:
+                    if passes(by_id[ids[j]], prefs, catalog):
+                        found += 1
+                        if found == 10:
+                            break
+                times.append(time.perf_counter() - started)
+        out[label] = times
+    return out
 
 
 def query_latency(index: ChromaIndex, vectors: np.ndarray, repeats: int) -> dict[str, list[float]]:
@@ -191,13 +226,13 @@ def main() -> None:
         model.embed([text])
         embed_times.append(time.perf_counter() - t0)
     print(f"query embedding: {percentiles(embed_times)}")
-    sizes = [(len(catalog), index)]
+    sizes = [(len(catalog), index, catalog)]
     if len(catalog) > args.small:
         small_settings = settings.model_copy(update={"collection": "bench-small"})
         small = ChromaIndex(small_settings, client=client)
         small_cat = Catalog(catalog.items[: args.small], catalog.mapping)
         sync_index(small_cat, small, embedder2, progress=False)  # vectors come from the cache
-        sizes.insert(0, (args.small, small))
+        sizes.insert(0, (args.small, small, small_cat))
     if args.fill_to_full and args.limit:
         full_catalog, _ = load(None)
         full = ChromaIndex(settings.model_copy(update={"collection": "bench-full"}), client=client)
@@ -214,10 +249,12 @@ def main() -> None:
                     vecs[real] = embedder2.embed([chunk[k].text for k in real])
             full.upsert(chunk, vecs)
         print(f"filled a {full.count()}-item index ({len(catalog)} real vectors) in {time.perf_counter() - t0:.1f}s")
-        sizes.append((full.count(), full))
-    for size, idx in sizes:
+        sizes.append((full.count(), full, full_catalog))
+    for size, idx, sized in sizes:
         for label, times in query_latency(idx, query_vecs, args.repeats).items():
             print(f"query k=10 at {size:>6} items, {label:<26} {percentiles(times)}")
+        for label, times in scan_latency(idx, sized, query_vecs, args.repeats).items():
+            print(f"in-memory scan at {size:>6} items, {label:<26} {percentiles(times)}")
     if args.home is None:
         shutil.rmtree(home, ignore_errors=True)
 

@@ -1,7 +1,10 @@
-"""Hard constraints as a Chroma ``where`` clause and as a Python predicate.
+"""Hard constraints as one Python predicate over catalog items.
 
-The two are built from the same :class:`Preferences` so candidates found by any route
-(dense, lexical, neighbours, popularity) obey the same rules.
+Every retrieval route (dense, lexical, neighbours, popularity) keeps only the items that
+:func:`passes`, so all of them obey the same rules. Chroma's ``where`` is deliberately not
+used for this: its metadata pre-filter made a filtered query 15-25x slower than an exact
+scan of the in-memory vectors (see ``agent/retrieve.py``), and one implementation of the
+rules cannot disagree with another.
 """
 
 from __future__ import annotations
@@ -12,28 +15,19 @@ from chat_rec.agent.preferences import Preferences
 from chat_rec.catalog.items import Catalog, Item
 
 
-def chroma_where(prefs: Preferences, catalog: Catalog) -> dict[str, Any] | None:
-    roles = catalog.roles
-    clauses: list[dict[str, Any]] = []
-    if roles.year and prefs.year_min is not None:
-        clauses.append({roles.year: {"$gte": prefs.year_min}})
-    if roles.year and prefs.year_max is not None:
-        clauses.append({roles.year: {"$lte": prefs.year_max}})
-    if roles.duration and prefs.duration_max is not None:
-        clauses.append({roles.duration: {"$lte": prefs.duration_max}})
-    if roles.duration and prefs.duration_min is not None:
-        clauses.append({roles.duration: {"$gte": prefs.duration_min}})
-    if roles.language and prefs.language:
-        clauses.append({roles.language: prefs.language})
-    if roles.categories:
-        for category in prefs.exclude_categories:
-            clauses.append({roles.categories: {"$not_contains": category}})
-        if prefs.include_categories:
-            anyof = [{roles.categories: {"$contains": c}} for c in prefs.include_categories]
-            clauses.append(anyof[0] if len(anyof) == 1 else {"$or": anyof})
-    if not clauses:
-        return None
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+def is_filtered(prefs: Preferences) -> bool:
+    """Whether the turn carries any hard constraint that :func:`passes` checks."""
+    return any(
+        (
+            prefs.year_min is not None,
+            prefs.year_max is not None,
+            prefs.duration_min is not None,
+            prefs.duration_max is not None,
+            bool(prefs.language),
+            bool(prefs.exclude_categories),
+            bool(prefs.include_categories),
+        )
+    )
 
 
 def passes(item: Item, prefs: Preferences, catalog: Catalog) -> bool:

@@ -1,6 +1,7 @@
 """Retrieve: gather candidates by several routes and compute one feature row each.
 
-Routes: dense (Chroma, with the hard filters as ``where``), lexical (BM25), neighbours
+Routes: dense (Chroma's HNSW; with hard filters, an exact scan of the in-memory vectors
+that keeps the best items passing them), lexical (BM25), neighbours
 of items the user named or liked, items related in interaction logs, and the most
 popular items. Every candidate then gets the same features from the in-memory vectors,
 so ranking is a pure function of this table.
@@ -12,11 +13,12 @@ the previous request when the turn refines it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from chat_rec.agent.filters import chroma_where, passes
+from chat_rec.agent.filters import is_filtered, passes
 from chat_rec.agent.preferences import Preferences
 from chat_rec.agent.understand import content_words, positive_text
 from chat_rec.index.space import ItemSpace
@@ -63,6 +65,25 @@ def _without_titles(text: str, item_ids: list[str], space: ItemSpace) -> str:
     return " ".join(content_words(text))
 
 
+def _dense(
+    space: ItemSpace, qvec: np.ndarray, n: int, n_excluded: int, ok: Callable[[str], bool], filtered: bool
+) -> list[str]:
+    """The ``n`` nearest items that pass ``ok``. Unfiltered: Chroma's index. Filtered: every
+    row scored in memory (a few ms at 62k), best first, until ``n`` pass; Chroma's
+    metadata pre-filter took 140-180 ms for the same at 62k items."""
+    if not filtered:
+        return [i for i, _ in space.index.query(qvec, n + n_excluded) if ok(i)][:n]
+    scores = space.dense_scores(qvec)
+    out: list[str] = []
+    for j in np.argsort(-scores, kind="stable"):
+        item_id = space.ids[j]
+        if ok(item_id):
+            out.append(item_id)
+            if len(out) == n:
+                break
+    return out
+
+
 def retrieve(space: ItemSpace, prefs: Preferences, user: UserContext, signals: Signals, n: int = 100) -> Candidates:
     catalog = space.catalog
     named = [s for s in [*prefs.anchor_items, *prefs.liked_items] if s in space.row]
@@ -73,7 +94,6 @@ def retrieve(space: ItemSpace, prefs: Preferences, user: UserContext, signals: S
     else:  # only titles were named: search near them rather than near the words of their titles
         qvec = space.matrix[[space.row[s] for s in named]].mean(axis=0)
         qvec /= np.linalg.norm(qvec) or 1.0
-    where = chroma_where(prefs, catalog)
     excluded = set(user.excluded) | set(prefs.disliked_items) | set(prefs.seen_items)
     excluded |= set(prefs.liked_items) | set(prefs.anchor_items)  # things the user named are not news to them
 
@@ -82,7 +102,7 @@ def retrieve(space: ItemSpace, prefs: Preferences, user: UserContext, signals: S
         return item is not None and item_id in space.row and item_id not in excluded and passes(item, prefs, catalog)
 
     routes: dict[str, list[str]] = {}
-    routes["dense"] = [i for i, _ in space.index.query(qvec, n + len(excluded), where) if ok(i)][:n]
+    routes["dense"] = _dense(space, qvec, n, len(excluded), ok, is_filtered(prefs))
     lexical = space.lexical.scores(query)
     routes["lexical"] = [space.ids[j] for j in _top(lexical, n * 3) if lexical[j] > 0 and ok(space.ids[j])][: n // 2]
     seeds = [*prefs.anchor_items, *prefs.liked_items, *user.liked]
