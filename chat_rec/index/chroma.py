@@ -106,7 +106,6 @@ class ChromaIndex:
             ids=[i.id for i in items],
             embeddings=vectors.tolist(),
             metadatas=[item_metadata(i) for i in items],
-            documents=[i.text for i in items],
         )
 
     def delete(self, ids: Sequence[str]) -> None:
