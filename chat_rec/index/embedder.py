@@ -58,14 +58,15 @@ class SentenceTransformerEmbedder:
 
     def embed(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         """Vectors in the order of ``texts``. Texts go through the model longest first, in
-        chunks of similar length (little padding), so progress can be reported per chunk."""
+        chunks of similar length (little padding); progress is reported per chunk."""
         model = self._load()
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         out = np.zeros((len(texts), 0), dtype=np.float32)
-        for start in range(0, len(order), self.batch_size):
-            rows = order[start : start + self.batch_size]
+        step = self.batch_size * 8  # one encode call per 8 model batches: each call has a fixed cost
+        for start in range(0, len(order), step):
+            rows = order[start : start + step]
             vectors = model.encode(
                 [texts[i] for i in rows], batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True
             )
