@@ -37,6 +37,12 @@ class LLM(ABC):
         return "".join(self.stream(messages, **kwargs))
 
 
+def _close(chunks: Iterator[str]) -> None:
+    close = getattr(chunks, "close", None)
+    if close is not None:
+        close()
+
+
 def with_deadline(chunks: Iterator[str], seconds: float) -> Iterator[str]:
     """Stop a stream that runs past its time budget (checked between chunks)."""
     deadline = time.monotonic() + seconds
@@ -49,9 +55,7 @@ def with_deadline(chunks: Iterator[str], seconds: float) -> Iterator[str]:
                     "Raise CHAT_REC_LLM_TIMEOUT_S or use a faster model; a template answer was shown instead.",
                 )
     finally:
-        close = getattr(chunks, "close", None)
-        if close is not None:
-            close()  # frees the backend (and its lock) at once
+        _close(chunks)  # frees the backend (and its lock) at once
 
 
 def until_stop(chunks: Iterator[str], stops: list[str] | None) -> Iterator[str]:
@@ -83,6 +87,4 @@ def until_stop(chunks: Iterator[str], stops: list[str] | None) -> Iterator[str]:
                 sent = safe
         yield text[sent:]
     finally:
-        close = getattr(chunks, "close", None)
-        if close is not None:
-            close()
+        _close(chunks)
