@@ -62,12 +62,24 @@ def test_hostile_and_huge_messages_are_safe(agent: Agent) -> None:
     assert all(i in agent.catalog for i in rec_ids(turn))
 
 
-def test_filtered_dense_route_gives_what_chromas_where_filter_gives(space) -> None:
-    """The exact in-memory scan against Chroma's own metadata filter as the reference."""
+def test_filtered_dense_route_gives_what_chromas_where_filter_gives(space, tmp_path) -> None:
+    """The exact in-memory scan against Chroma's own metadata filter as the reference: a
+    second collection holding the same vectors with every field as Chroma metadata."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
     from chat_rec.agent.filters import passes
     from chat_rec.agent.preferences import Preferences
     from chat_rec.agent.retrieve import _dense
 
+    client = chromadb.PersistentClient(path=str(tmp_path), settings=ChromaSettings(anonymized_telemetry=False))
+    reference_index = client.create_collection("reference", embedding_function=None, metadata={"hnsw:space": "cosine"})
+    items = [space.catalog.by_id[i] for i in space.ids]
+    reference_index.add(
+        ids=space.ids,
+        embeddings=space.matrix.tolist(),
+        metadatas=[{k: v for k, v in i.fields.items() if v not in (None, [], "")} or {"_": 0} for i in items],
+    )
     cases = [
         (
             Preferences(year_min=1990, exclude_categories=["Horror"]),
@@ -81,5 +93,5 @@ def test_filtered_dense_route_gives_what_chromas_where_filter_gives(space) -> No
     qvec = space.embed_query("a tense story about a family in trouble")
     for prefs, where in cases:
         ours = _dense(space, qvec, 15, 0, lambda i, p=prefs: passes(space.catalog.by_id[i], p, space.catalog), True)
-        reference = [i for i, _ in space.index.query(qvec, 15, where)]
-        assert len(ours) == 15 and ours == reference
+        result = reference_index.query(query_embeddings=[qvec.tolist()], n_results=15, where=where)
+        assert len(ours) == 15 and ours == result["ids"][0]

@@ -133,8 +133,10 @@ def test_ingest_reports_activates_and_is_incremental(
 
     out = _invoke(["search", "spaceship to another galaxy", "-k", "2"], env, monkeypatch)
     assert _hits(out) == ["k1", "k5"], out  # the two space stories
-    out = _invoke(["search", "space", "--where", '{"year": {"$lt": 2000}}'], env, monkeypatch)
+    out = _invoke(["search", "space", "--where", "year<2000"], env, monkeypatch)
     assert _hits(out) == ["k4"]
+    with pytest.raises(Exception, match="no field 'yeer'"):
+        _invoke(["search", "space", "--where", "yeer<2000"], env, monkeypatch)
 
     out = _invoke(["rebuild"], env, monkeypatch)
     assert "rebuilt 'cli-test-shop': 5 items" in out and "(0 embedded)" in out

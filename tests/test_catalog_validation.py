@@ -229,3 +229,45 @@ def test_active_catalog_is_used_unless_catalog_is_explicit(tmp_path: Path, monke
     mapping = Mapping.model_validate(MAPPING)
     assert resolve_collection(settings, mapping).collection == "tiny-shop"
     assert resolve_collection(Settings(home=tmp_path, collection="mine"), mapping).collection == "mine"
+
+
+def test_where_filters_for_catalog_search() -> None:
+    from chat_rec.catalog.items import Catalog, Item
+    from chat_rec.catalog.where import matches, parse_where
+    from chat_rec.errors import ConfigError
+
+    mapping = Mapping.model_validate(
+        {
+            "name": "shop",
+            "id": "id",
+            "title": "title",
+            "text": "{title}",
+            "fields": {"year": {"type": "int"}, "genres": {"type": "list"}, "out": {"type": "date"}},
+        }
+    )
+    items = [
+        Item("a", "A", "A", {"year": 1985, "genres": ["Comedy", "Drama"], "out": "1985-06-01"}),
+        Item("b", "B", "B", {"year": 1999, "genres": ["Horror"], "out": "1999-12-31"}),
+        Item("c", "C", "C", {"year": None, "genres": [], "out": None}),
+    ]
+    catalog = Catalog(items, mapping)
+
+    def ids(*exprs: str) -> list[str]:
+        conditions = parse_where(list(exprs), catalog)
+        return [i.id for i in items if matches(i, conditions)]
+
+    assert ids("year>=1990") == ["b"]
+    assert ids("year < 1990") == ["a"]
+    assert ids("genres=comedy") == ["a"]  # a list: contains, case-insensitive
+    assert ids("genres!=Comedy") == ["b", "c"]
+    assert ids("year!=1999") == ["a", "c"]  # a missing value is "not 1999"
+    assert ids("out>=1990-01-01", "genres=Horror") == ["b"]
+    assert ids() == ["a", "b", "c"]
+    with pytest.raises(ConfigError, match="no field 'yr'"):
+        parse_where(["yr>1990"], catalog)
+    with pytest.raises(ConfigError, match="not a valid int"):
+        parse_where(["year>nineties"], catalog)
+    with pytest.raises(ConfigError, match="take = or != only"):
+        parse_where(["genres>Comedy"], catalog)
+    with pytest.raises(ConfigError, match="not FIELD OP VALUE"):
+        parse_where(["year"], catalog)

@@ -7,14 +7,11 @@ active one for later ``ask``/``chat`` runs (``CHAT_REC_HOME/active_catalog.json`
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import typer
 
-from chat_rec.errors import ConfigError
 from chat_rec.settings import Settings, get_settings
 
 app = typer.Typer(no_args_is_help=True, help="Load and inspect the catalog and its index.")
@@ -123,39 +120,26 @@ def stats() -> None:
         typer.echo("  (the next ask/chat, or `chat-rec catalog rebuild`, brings it up to date)")
 
 
-def _parse_where(where: str | None) -> dict[str, Any] | None:
-    if not where:
-        return None
-    try:
-        parsed = json.loads(where)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(
-            f"--where is not valid JSON: {exc.msg}", 'Example: --where \'{"year": {"$gte": 1990}}\''
-        ) from exc
-    if not isinstance(parsed, dict):
-        raise ConfigError("--where must be a JSON object", 'Example: --where \'{"genres": {"$contains": "Comedy"}}\'')
-    return parsed
-
-
 @app.command()
 def search(
     query: str,
     k: int = typer.Option(10, "-k"),
-    where: str | None = typer.Option(None, "--where", help='Chroma filter as JSON, e.g. {"year": {"$gte": 1990}}'),
+    where: list[str] = typer.Option(
+        [], "--where", help="FIELD OP VALUE, repeatable: 'year>=1990', 'genres=Comedy' (= on a list: contains)"
+    ),
 ) -> None:
     """Dense search over the index (a quick look, no ranking)."""
+    from chat_rec.catalog.where import matches, parse_where
     from chat_rec.index.space import open_space
 
-    filters = _parse_where(where)
     space = open_space(_active_settings(), progress=True)
-    try:
-        hits = space.index.query(space.embed_query(query), k, filters)
-    except Exception as exc:  # chromadb rejects malformed filters with ValueError or InvalidArgumentError
-        if "where" not in str(exc).lower() and not isinstance(exc, ValueError):
-            raise
-        raise ConfigError(
-            f"Chroma rejected --where: {exc}", "See https://docs.trychroma.com for the filter syntax."
-        ) from exc
+    conditions = parse_where(where, space.catalog)
+    qvec = space.embed_query(query)
+    if conditions:
+        by_id = space.catalog.by_id
+        hits = space.nearest(qvec, k, lambda i: matches(by_id[i], conditions))
+    else:
+        hits = space.index.query(qvec, k)
     for item_id, score in hits:
         item = space.catalog.by_id.get(item_id)
         title = space.catalog.display_title(item) if item else item_id

@@ -10,6 +10,7 @@ use the Chroma server mode when several processes must share one index).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +50,25 @@ class ItemSpace:
     def dense_scores(self, vector: np.ndarray) -> np.ndarray:
         scores: np.ndarray = self.matrix @ vector
         return scores
+
+    def nearest(self, vector: np.ndarray, n: int, ok: Callable[[str], bool]) -> list[tuple[str, float]]:
+        return nearest(self.ids, self.matrix, vector, n, ok)
+
+
+def nearest(
+    ids: list[str], matrix: np.ndarray, vector: np.ndarray, n: int, ok: Callable[[str], bool]
+) -> list[tuple[str, float]]:
+    """The ``n`` rows most similar to ``vector`` whose id passes ``ok``, exactly: every row
+    scored in memory (10-12 ms at 62k items), best first, until ``n`` pass. For filtered
+    searches, where an approximate index would have to over-fetch by an unknown factor."""
+    scores = matrix @ vector
+    out: list[tuple[str, float]] = []
+    for j in np.argsort(-scores, kind="stable"):
+        if ok(ids[j]):
+            out.append((ids[j], float(scores[j])))
+            if len(out) == n:
+                break
+    return out
 
 
 def open_space(settings: Settings, progress: bool = True, chroma_client: Any | None = None) -> ItemSpace:

@@ -27,7 +27,7 @@ from chat_rec.index.chroma import ChromaIndex
 from chat_rec.index.embedder import CachedEmbedder
 
 BATCH = 512
-INDEX_VERSION = 1  # bump when the stored metadata layout changes
+INDEX_VERSION = 2  # bump when the stored metadata layout changes (2: content hash only)
 
 
 @dataclass
