@@ -27,6 +27,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -89,6 +90,31 @@ class TimedEmbedder(SentenceTransformerEmbedder):
             return super().embed(texts, progress)
         finally:
             self.model_seconds += time.perf_counter() - started
+
+
+class TimedIndex(ChromaIndex):
+    """Counts the seconds spent writing to Chroma."""
+
+    write_seconds = 0.0
+
+    def upsert(self, items: Sequence[Any], vectors: np.ndarray) -> None:
+        started = time.perf_counter()
+        try:
+            super().upsert(items, vectors)
+        finally:
+            self.write_seconds += time.perf_counter() - started
+
+
+def hnsw_recall(index: ChromaIndex, vectors: np.ndarray, k: int = 100) -> tuple[float, float]:
+    """Share of the exact top 10 / top ``k`` (in-memory scan) that Chroma's HNSW index returns."""
+    ids, matrix = index.vectors()
+    at10, atk = [], []
+    for vec in vectors:
+        exact = [ids[j] for j in np.argsort(-(matrix @ vec), kind="stable")[:k]]
+        got = [i for i, _ in index.query(vec, k)]
+        at10.append(len(set(got[:10]) & set(exact[:10])) / 10)
+        atk.append(len(set(got) & set(exact)) / k)
+    return float(np.mean(at10)), float(np.mean(atk))
 
 
 def load(limit: int | None) -> tuple[Catalog, int]:
@@ -189,13 +215,16 @@ def main() -> None:
     catalog, problems = load(args.limit)
     load_seconds = time.perf_counter() - started
     client = make_client(settings)
-    index = ChromaIndex(settings, client=client)
+    timed_index = TimedIndex(settings, client=client)
     embedder = CachedEmbedder(model, settings.cache_dir / "embeddings.sqlite3")
-    report = sync_index(catalog, index, embedder, progress=True)
+    report = sync_index(catalog, timed_index, embedder, progress=True)
     first = time.perf_counter() - started
     model_share = model.model_seconds / first
     print(f"\nfirst ingest: {len(catalog)} items ({problems} problem rows) in {first:.1f}s", flush=True)
-    print(f"  load+validate {load_seconds:.1f}s, inside the model {model.model_seconds:.1f}s ({model_share:.0%})")
+    print(
+        f"  load+validate {load_seconds:.1f}s, inside the model {model.model_seconds:.1f}s ({model_share:.0%}), "
+        f"Chroma writes {timed_index.write_seconds:.1f}s ({timed_index.write_seconds / first:.0%})"
+    )
     print(f"  sync: {report.summary()}", flush=True)
 
     raw_after = raw_throughput(model, sample)
@@ -249,6 +278,8 @@ def main() -> None:
         print(f"filled a {full.count()}-item index ({len(catalog)} real vectors) in {time.perf_counter() - t0:.1f}s")
         sizes.append((full.count(), full, full_catalog))
     for size, idx, sized in sizes:
+        at10, at100 = hnsw_recall(idx, query_vecs)
+        print(f"HNSW at {size:>6} items: recall of the exact top 10 {at10:.3f}, of the exact top 100 {at100:.3f}")
         print(
             f"Chroma query k=10 at {size:>6} items, {'no filter':<26} {percentiles(query_latency(idx, query_vecs, args.repeats))}"
         )

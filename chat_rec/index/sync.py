@@ -6,10 +6,10 @@ Work is written in batches, each one complete, so an interrupted sync leaves a v
 (partial) index that the next run finishes. The manifest says ``complete=False`` until
 the last batch lands.
 
-The texts to embed are sorted by length so each model batch carries little padding, and
-writing a batch to Chroma overlaps with embedding the next one (one writer thread): at
-62k rows the HNSW writes are ~15% of a serial ingest (82% of the time in the model,
-against 93-95% overlapped).
+The texts to embed are sorted by length so each model batch carries little padding.
+Batches are embedded and written one after the other: Chroma's upsert holds Python's
+GIL for the whole call, so a writer thread only stalled the model instead of overlapping
+with it, and the model already keeps both cores busy.
 
 Deliberately left out: parallel embedding (2 cores: the model already uses both).
 """
@@ -17,7 +17,6 @@ Deliberately left out: parallel embedding (2 cores: the model already uses both)
 from __future__ import annotations
 
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from tqdm import tqdm
@@ -76,16 +75,9 @@ def sync_index(catalog: Catalog, index: ChromaIndex, embedder: CachedEmbedder, p
     misses_before = embedder.misses
     bar = tqdm(total=len(todo), desc="Indexing catalog", unit="item", disable=not progress or not todo)
     todo.sort(key=lambda i: len(i.text))  # similar lengths together: less padding in the model
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="chroma-write") as writer:
-        pending: Future[None] | None = None
-        for start in range(0, len(todo), BATCH):
-            batch = todo[start : start + BATCH]
-            vectors = embedder.embed([i.text for i in batch], progress=bar.update)
-            if pending is not None:
-                pending.result()  # one write in flight; its errors surface here
-            pending = writer.submit(index.upsert, batch, vectors)
-        if pending is not None:
-            pending.result()
+    for start in range(0, len(todo), BATCH):
+        batch = todo[start : start + BATCH]
+        index.upsert(batch, embedder.embed([i.text for i in batch], progress=bar.update))
     bar.close()
     report.embedded = embedder.misses - misses_before
     index.set_manifest(catalog_digest=catalog.digest(), complete=True, items=len(catalog))
