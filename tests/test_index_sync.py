@@ -144,6 +144,8 @@ def test_manifest_records_model_mapping_and_catalog(tmp_path: Path) -> None:
     assert manifest["mapping"] == "sync-test" and manifest["mapping_digest"] == MAPPING.digest()
     assert manifest["catalog_digest"] == cat.digest()
     assert manifest["index_version"] == sync_module.INDEX_VERSION
+    hnsw = open_index(tmp_path).collection.configuration_json["hnsw"]
+    assert hnsw["space"] == "cosine" and hnsw["ef_search"] == 400  # kept after the manifest rewrites
 
 
 def test_real_model_returns_vectors_in_input_order_whatever_their_length() -> None:
