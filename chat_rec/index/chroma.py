@@ -26,9 +26,9 @@ from chat_rec.catalog.items import Item
 from chat_rec.errors import ConfigError, IndexMismatchError
 from chat_rec.settings import Settings, disable_telemetry
 
-# Chroma's default search breadth (ef_search 100) returned only .90-.92 of the exact top
-# 100 that the agent asks for (62k / 6k real vectors); 400 returned .989 at 6k for +0.7 ms
-# a query. It only affects reading. Set when a collection is created: an existing one
+# Chroma's default search breadth (ef_search 100) returned only .90 of the exact top 100
+# that the agent asks for at 62k items; 400 returns .975 there for +2.5 ms a query
+# (benchmarks/RESULTS.md). It only affects reading. Set when a collection is created: an existing one
 # keeps its own until `chat-rec catalog rebuild`.
 HNSW_SETTINGS = {"hnsw:space": "cosine", "hnsw:search_ef": 400}
 
