@@ -105,12 +105,13 @@ class TimedIndex(ChromaIndex):
             self.write_seconds += time.perf_counter() - started
 
 
-def hnsw_recall(index: ChromaIndex, vectors: np.ndarray, k: int = 100) -> tuple[float, float]:
+def hnsw_recall(
+    index: ChromaIndex, ids: list[str], matrix: np.ndarray, vectors: np.ndarray, k: int = 100
+) -> tuple[float, float]:
     """Share of the exact top 10 / top ``k`` (in-memory scan) that Chroma's HNSW index returns."""
-    ids, matrix = index.vectors()
     at10, atk = [], []
     for vec in vectors:
-        exact = [ids[j] for j in np.argsort(-(matrix @ vec), kind="stable")[:k]]
+        exact = [i for i, _ in nearest(ids, matrix, vec, k, lambda _: True)]
         got = [i for i, _ in index.query(vec, k)]
         at10.append(len(set(got[:10]) & set(exact[:10])) / 10)
         atk.append(len(set(got) & set(exact)) / k)
@@ -138,10 +139,11 @@ def percentiles(values: list[float]) -> str:
     return f"p50 {np.percentile(arr, 50):6.1f} ms  p95 {np.percentile(arr, 95):6.1f} ms"
 
 
-def scan_latency(index: ChromaIndex, catalog: Catalog, vectors: np.ndarray, repeats: int) -> dict[str, list[float]]:
+def scan_latency(
+    ids: list[str], matrix: np.ndarray, catalog: Catalog, vectors: np.ndarray, repeats: int
+) -> dict[str, list[float]]:
     """The agent's filtered dense route (``ItemSpace.nearest``): every row scored in memory,
     best first, kept while it passes the filters, until 10 pass."""
-    ids, matrix = index.vectors()
     by_id = catalog.by_id
     out: dict[str, list[float]] = {}
     for label, prefs in FILTER_PREFS.items():
@@ -290,12 +292,13 @@ def main() -> None:
         print(f"filled a {full.count()}-item index ({len(catalog)} real vectors) in {time.perf_counter() - t0:.1f}s")
         sizes.append((full.count(), full, full_catalog))
     for size, idx, sized in sizes:
-        at10, at100 = hnsw_recall(idx, query_vecs)
+        ids, matrix = idx.vectors()  # what the agent holds in memory
+        at10, at100 = hnsw_recall(idx, ids, matrix, query_vecs)
         print(f"HNSW at {size:>6} items: recall of the exact top 10 {at10:.3f}, of the exact top 100 {at100:.3f}")
         print(
             f"Chroma query k=10 at {size:>6} items, {'no filter':<26} {percentiles(query_latency(idx, query_vecs, args.repeats))}"
         )
-        for label, times in scan_latency(idx, sized, query_vecs, args.repeats).items():
+        for label, times in scan_latency(ids, matrix, sized, query_vecs, args.repeats).items():
             print(f"in-memory scan at {size:>6} items, {label:<26} {percentiles(times)}")
     if args.home is None:
         shutil.rmtree(home, ignore_errors=True)
