@@ -71,6 +71,10 @@ def test_eval_redial_limit_10(tmp_path: Path) -> None:
     ):
         assert key in report
     assert report["grounded_rate"] == 1.0
+    # all-target keys read the whole list, new-target keys the agent's own list
+    assert report["recall@10"] == report["whole_list"]["recall@10"]
+    assert report["recall_new@10"] == report["policy"]["recall_new@10"]
+    assert report["policy"]["recall_repeat@50"] <= report["whole_list"]["recall_repeat@50"]
     assert report["n_targets"] > 10 and 0 < report["n_targets_new"] <= report["n_targets"]
     assert set(report["baselines"]) == {"random", "popularity", "lexical", "dense", "full"}
     assert report["ablation"] and all(k.startswith("without ") for k in report["ablation"])

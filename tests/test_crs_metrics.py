@@ -43,3 +43,32 @@ def test_turns_follow_the_protocol() -> None:
     assert turn.targets == ["b", "a"] and turn.new == [True, False]
     assert [u.text for u in turn.context] == ["I loved Alien"]
     assert turn.mentioned == ["a"]
+
+
+def test_whole_list_and_policy_readings_hand_computed() -> None:
+    """One turn, scores a=3 (named by the user), b=2, c=1; targets a (a repeat) and c (new)."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from chat_rec.agent.rank import RankingConfig
+    from chat_rec.agent.retrieve import FEATURES, Candidates
+    from chat_rec.eval.crs_bench import BenchRun, ScoredTurn, evaluate
+    from chat_rec.eval.crs_data import EvalTurn
+
+    features = np.zeros((3, len(FEATURES)), dtype=np.float32)
+    features[:, FEATURES.index("dense")] = [3, 2, 1]
+    candidates = Candidates(["a", "b", "c"], features, {"named": ["a"]})
+    turn = EvalTurn("d", 1, [], ["a", "c"], [False, True], ["a"])
+    space = SimpleNamespace(catalog={"a", "b", "c"})  # only membership is read (grounded rate)
+    run = BenchRun(space, None, [ScoredTurn(turn, candidates, [0, 2], named_rows=[0])], 0, 0.0, 1.0)  # type: ignore[arg-type]
+    out = evaluate(run, RankingConfig(version="t", weights={"dense": 1.0}))
+    assert out["whole_list"]["recall@1"] == 0.5  # a at rank 0, c at rank 2
+    assert out["whole_list"]["recall_new@1"] == 0.0
+    assert out["policy"]["recall@1"] == 0.0 and out["policy"]["recall@10"] == 0.5  # a left out, c at rank 1
+    assert out["policy"]["recall_new@10"] == 1.0 and out["policy"]["recall_repeat@50"] == 0.0
+    # the benchmark's keys: all targets from the whole list, new targets from the policy
+    assert (
+        out["recall@1"] == 0.5 and out["recall_new@10"] == 1.0 and out["ndcg_new@10"] == pytest.approx(1 / math.log2(3))
+    )
+    assert out["grounded_rate"] == 1.0

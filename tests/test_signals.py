@@ -145,6 +145,19 @@ def test_cold_catalog_gives_zero_collaborative_features(tmp_path: Path, space: I
         assert np.all(candidates.features[:, FEATURES.index(name)] == 0)
 
 
+def test_named_items_join_the_table_only_for_the_whole_list(tmp_path: Path, space: ItemSpace) -> None:
+    signals = load_signals(Settings(home=tmp_path, llm="none"), space)
+    named = space.ids[0]
+    prefs = Preferences(query="a tense heist film", liked_items=[named])
+    agent = retrieve(space, prefs, UserContext(), signals, n=20)
+    whole = retrieve(space, prefs, UserContext(), signals, n=20, keep_named=True)
+    assert named not in agent.ids and whole.routes["named"] == [named]
+    # the same table as the agent's, plus the named rows: masking them gives the agent's ranking
+    assert whole.ids == [*agent.ids, named]
+    np.testing.assert_allclose(whole.features[: len(agent.ids)], agent.features, atol=1e-6)
+    assert whole.features[-1, FEATURES.index("seed")] > 0.99  # a named item is its own nearest seed
+
+
 def test_interactions_ingest_cli(tmp_path: Path, session_home: Path, space: ItemSpace, monkeypatch) -> None:
     import shutil
 

@@ -76,7 +76,12 @@ def _dense(
     return [i for i, _ in space.nearest(qvec, n, ok)]
 
 
-def retrieve(space: ItemSpace, prefs: Preferences, user: UserContext, signals: Signals, n: int = 100) -> Candidates:
+def retrieve(
+    space: ItemSpace, prefs: Preferences, user: UserContext, signals: Signals, n: int = 100, keep_named: bool = False
+) -> Candidates:
+    """Candidates and their features. Items the user named are left out (they are not news
+    to the user) unless ``keep_named``: benchmarks score the whole list, as published
+    systems are scored, and report the agent's policy by masking those rows."""
     catalog = space.catalog
     named = [s for s in [*prefs.anchor_items, *prefs.liked_items] if s in space.row]
     positive = positive_text(prefs.query)
@@ -108,6 +113,8 @@ def retrieve(space: ItemSpace, prefs: Preferences, user: UserContext, signals: S
     else:
         related = {}
     routes["popular"] = [i for i in signals.top_popular(n * 3) if ok(i)][: n // 2]
+    if keep_named:  # after the other routes, so they fill the same table as without
+        routes["named"] = [i for i in named if i in catalog.by_id and passes(catalog.by_id[i], prefs, catalog)]
 
     ids = list(dict.fromkeys(i for route in routes.values() for i in route))
     if not ids:
@@ -116,7 +123,8 @@ def retrieve(space: ItemSpace, prefs: Preferences, user: UserContext, signals: S
     feats = np.zeros((len(ids), len(FEATURES)), dtype=np.float32)
     feats[:, 0] = vectors @ qvec
     lex = np.array([lexical[space.row[i]] for i in ids], dtype=np.float32)
-    feats[:, 1] = lex / lex.max() if lex.max() > 0 else 0.0
+    scale = max((float(x) for x, i in zip(lex, ids) if i not in excluded), default=0.0)  # named rows aside
+    feats[:, 1] = lex / scale if scale > 0 else 0.0
     if named:
         feats[:, 2] = (vectors @ space.matrix[[space.row[s] for s in named]].T).max(axis=1)
     liked = [s for s in user.liked if s in space.row]

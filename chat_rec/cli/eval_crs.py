@@ -44,6 +44,12 @@ def print_table(report: dict[str, Any]) -> None:
     rows = {**report["baselines"], **report["ablation"]}
     for name, metrics in rows.items():
         typer.echo(f"{name:24s} " + " ".join(f"{metrics[k]:13.3f}" for k in KEYS))
+    policy = report["policy"]
+    typer.echo(
+        "recall@k: the whole list (items the user named stay in it, as published systems are scored); "
+        "recall_new@k: the agent's list, which never names them again "
+        f"(all targets there: R@10 {policy['recall@10']:.3f}, R@50 {policy['recall@50']:.3f})"
+    )
     typer.echo(
         f"{report['n_targets']} targets ({report['n_targets_new']} new) in {report['turns']} turns; "
         f"grounded rate {report['grounded_rate']:.3f}; {report['ms_per_turn']:.0f} ms/turn"
