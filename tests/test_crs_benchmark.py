@@ -56,6 +56,7 @@ def test_eval_redial_limit_10(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     report = json.loads(out.read_text())
+    assert "UniCRS" in (tmp_path / "redial.report.md").read_text()  # the report is written next to the JSON
     for key in (
         "n_targets",
         "recall@1",

@@ -81,8 +81,30 @@ def test_benchmark_json_report(tmp_path: Path) -> None:
         json.dumps({"n_targets": 10, "recall@1": 0.1, "recall@10": 0.3, "recall@50": 0.5, "recall_new@10": 0.2})
     )
     md, page = report_any(path)
-    assert "recall@10" in md.read_text()
+    assert "R@10" in md.read_text() and "| pipeline | 0.100 | 0.300 | 0.500 |" in md.read_text()
     assert "data:image/png;base64," in page.read_text()
+
+
+def test_benchmark_report_compares_with_published_and_shows_the_ablation(tmp_path: Path) -> None:
+    full = {"recall@1": 0.06, "recall@10": 0.2, "recall@50": 0.45, "recall_new@10": 0.15, "recall_new@50": 0.3}
+    data = {
+        "benchmark": "redial",
+        "n_targets": 10,
+        **full,
+        "baselines": {"popularity": {**full, "recall@10": 0.05}, "full": full},
+        "ablation": {"without seed": {**full, "recall_new@10": 0.1}},
+    }
+    path = tmp_path / "redial.json"
+    path.write_text(json.dumps(data))
+    md, page = report_any(path)
+    text = md.read_text()
+    assert "| UniCRS | 0.051 | 0.224 | 0.428 | 0.024 | 0.180 | 0.335 |" in text
+    assert "| without seed |" in text and "| popularity | 0.060 | 0.050 |" in text
+    html = page.read_text()
+    # against UniCRS: R@1 .06 and R@50 .45 reach it, R@10 .2 does not
+    assert '<td class="num better">0.060</td>' in html and '<td class="num worse">0.200</td>' in html
+    assert '<td class="num better">0.450</td>' in html
+    assert html.count("data:image/png;base64,") == 2  # recall curves and ablation bars
 
 
 def test_feedback_summary_by_prompt_version(tmp_path: Path) -> None:

@@ -116,7 +116,10 @@ def _score_and_print(
             f"compose p50 {shown['compose_ms_p50'] / 1000:.1f}s"
         )
     if out:
-        typer.echo(f"wrote {out}")
+        from chat_rec.eval.report_bench import write_json_report
+
+        md, page = write_json_report(out)
+        typer.echo(f"wrote {out}, {md.name} and {page.name}")
 
 
 def _score_shown(run: Any, config: Any, llm: str, turns: int) -> dict[str, Any]:

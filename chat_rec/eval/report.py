@@ -2,7 +2,7 @@
 
 Three kinds: a replay run (metrics, latency, diversity, recall@k when the cases name
 targets, failing turns with anchors), a comparison of two runs (deltas with bootstrap
-CIs, win/lose/tie, changed turns), and any benchmark JSON with ``recall@k`` keys.
+CIs, win/lose/tie, changed turns); benchmark JSON reports are in :mod:`report_bench`.
 """
 
 from __future__ import annotations
@@ -352,47 +352,6 @@ def write_compare_report(out_dir: Path, comparison: dict[str, Any]) -> tuple[Pat
     return md_path, html_path
 
 
-# benchmark JSON ---------------------------------------------------------------------------
-def recall_curves(data: dict[str, Any]) -> dict[str, dict[str, float]]:
-    """``recall@k`` and ``recall_new@k`` curves from a benchmark result (nested baselines too)."""
-    curves: dict[str, dict[str, float]] = {}
-
-    def take(prefix: str, obj: dict[str, Any]) -> None:
-        for family in ("recall", "recall_new"):
-            c = {
-                k: float(v) for k, v in obj.items() if re.fullmatch(rf"{family}@\d+", k) and isinstance(v, (int, float))
-            }
-            if c:
-                curves[f"{prefix}{family}"] = c
-
-    take("", data)
-    for key, value in data.items():
-        if isinstance(value, dict):
-            take(f"{key}: ", value)
-    return curves
-
-
-def write_json_report(path: Path, out_dir: Path | None = None) -> tuple[Path, Path]:
-    """Report for a benchmark JSON (e.g. ``chat-rec eval redial --out FILE.json``)."""
-    path = Path(path)
-    data = json.loads(path.read_text(encoding="utf-8"))
-    out_dir = Path(out_dir) if out_dir else path.parent
-    out_dir.mkdir(parents=True, exist_ok=True)
-    scalars = [(k, v) for k, v in data.items() if isinstance(v, (int, float, str, bool)) or v is None]
-    title = f"chat-rec benchmark: {path.name}"
-    md = [f"# {title}", "", "| key | value |", "|---|---:|", *[f"| {k} | {fmt(v)} |" for k, v in scalars]]
-    md_path = out_dir / f"{path.stem}.report.md"
-    md_path.write_text("\n".join(md) + "\n", encoding="utf-8")
-    e = html.escape
-    body = [f"<h1>{e(title)}</h1>", "<table><tr><th>key</th><th>value</th></tr>"]
-    body += [f'<tr><td>{e(k)}</td><td class="num">{e(fmt(v))}</td></tr>' for k, v in scalars]
-    body.append("</table>")
-    body.append(_img(_fig_curves(recall_curves(data)), "recall at k"))
-    html_path = out_dir / f"{path.stem}.report.html"
-    html_path.write_text(_page(title, "\n".join(body)), encoding="utf-8")
-    return md_path, html_path
-
-
 def _fig_curves(curves: dict[str, dict[str, float]]) -> str | None:
     if not curves:
         return None
@@ -419,6 +378,8 @@ def report_any(path: Path) -> Sequence[Path]:
     """Regenerate the report for a run folder, a compare folder or a benchmark JSON."""
     path = Path(path)
     if path.is_file() and path.suffix == ".json":
+        from chat_rec.eval.report_bench import write_json_report
+
         return write_json_report(path)
     if (path / "compare.json").exists() and not (path / "traces.jsonl").exists():
         return write_compare_report(path, json.loads((path / "compare.json").read_text(encoding="utf-8")))
