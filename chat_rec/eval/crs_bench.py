@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import random
 import time
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,7 +47,6 @@ class BenchOptions:
     query_turns: int = 4
     seed_window: int = 0  # 0 = every earlier mention is a seed; N = only the last N utterances'
     hard_filters: bool = False
-    max_tags: int = 300
 
 
 @dataclass
@@ -127,10 +125,6 @@ def run_features(
 ) -> BenchRun:
     started = time.perf_counter()
     understander = Understander(space.catalog, space.linker)
-    if options.max_tags:  # the rules compile one pattern per phrase: keep the frequent tags only
-        counts = Counter(t.lower() for item in space.catalog.items for t in space.catalog.tags(item))
-        keep = {t for t, _ in counts.most_common(options.max_tags)}
-        understander.vocab.tags = {k: v for k, v in understander.vocab.tags.items() if k in keep}
     parsed: dict[int, Preferences] = {}
     scored: list[ScoredTurn] = []
     found = total = 0
