@@ -157,9 +157,12 @@ def config_ranks(
     for st in run.turns:
         scores = st.candidates.features @ weights if st.candidates.ids else np.zeros(0)
         left_out = set() if whole_list else set(st.named_rows)
-        order = np.array([j for j in np.argsort(-scores, kind="stable") if j not in left_out], dtype=int)
-        position = dict(zip(order.tolist(), range(len(order))))
-        ranks.extend(None if row is None else position.get(row) for row in st.target_rows)
+        if left_out:
+            scores[list(left_out)] = -np.inf  # last in the order, and never counted below
+        order = np.argsort(-scores, kind="stable")[: len(scores) - len(left_out)]
+        position = np.empty(len(scores), dtype=int)
+        position[order] = np.arange(len(order))
+        ranks.extend(None if row is None or row in left_out else int(position[row]) for row in st.target_rows)
         new.extend(st.turn.new)
         top = [st.candidates.ids[j] for j in order[:10]]
         shown += len(top)
