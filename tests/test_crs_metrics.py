@@ -72,3 +72,19 @@ def test_whole_list_and_policy_readings_hand_computed() -> None:
         out["recall@1"] == 0.5 and out["recall_new@10"] == 1.0 and out["ndcg_new@10"] == pytest.approx(1 / math.log2(3))
     )
     assert out["grounded_rate"] == 1.0
+
+
+def test_films_listed_twice_become_one_item_with_aliases() -> None:
+    from chat_rec.eval.crs_catalogs import _merge_duplicates
+
+    rows: list[dict[str, object]] = [
+        {"id": "10", "title": "Hangover", "year": 2010, "source_id": "69122"},  # a crowdworker's wrong year
+        {"id": "11", "title": "WALL-E", "year": 2008},
+        {"id": "12", "title": "The Hangover", "year": 2009, "source_id": "69122", "votes": 900.0},
+        {"id": "13", "title": "Wall-E", "year": 2008},  # not linked: same normalised title and year
+        {"id": "14", "title": "WALL-E", "year": 1990},
+    ]
+    kept, aliases = _merge_duplicates(rows, {"10": 0.9, "12": 1.0})
+    assert [r["id"] for r in kept] == ["12", "11", "14"]  # the exact MovieLens match is kept
+    assert aliases == {"10": "12", "13": "11"}
+    assert kept[0]["votes"] == 900.0

@@ -177,13 +177,16 @@ class TitleLinker:
                 if key not in self.by_key:
                     continue
                 span = message[tokens[start][1] : tokens[start + size - 1][2]]
-                if not self._plausible(span, message, tokens[start][1], tokens[start + size - 1][2]):
-                    continue
                 end = start + size
                 year = None
                 if end < len(tokens) and re.fullmatch(r"\(?\d{4}\)?", tokens[end][0]):
                     year = int(tokens[end][0].strip("()"))
                     end += 1
+                # "Up (2009)": a short or sentence-initial word is a title when a matching year follows
+                dated = year is not None and message[tokens[end - 1][1] - 1 : tokens[end - 1][1]] == "("
+                dated = dated and any(abs((self._year(i) or 0) - (year or 0)) <= 1 for i in self.by_key[key])
+                if not dated and not self._plausible(span, message, tokens[start][1], tokens[start + size - 1][2]):
+                    continue
                 best = self._pick(self.by_key[key], year, 1.0, key)[0]
                 found.append(Link(best.item_id, best.score, tokens[start][1], tokens[end - 1][2]))
                 for i in range(start, end):

@@ -28,7 +28,7 @@ import yaml
 
 from chat_rec.catalog.load import load_catalog, split_title
 from chat_rec.catalog.mapping import Mapping
-from chat_rec.catalog.titles import TitleLinker
+from chat_rec.catalog.titles import TitleLinker, normalise
 from chat_rec.eval.crs_data import clean_title
 
 SYNONYMS = {
@@ -107,7 +107,7 @@ BENCH_MAPPING = {
 }
 
 
-BUILD_VERSION = "2"  # bump when a builder below changes what it writes
+BUILD_VERSION = "4"  # bump when a builder below changes what it writes
 
 
 def _digest(*paths: Path) -> str:
@@ -174,6 +174,7 @@ def build_redial_catalog(
     linker, info = movielens_linker(metadata, metadata_mapping) if metadata else (None, {})
     tmdb_linker, votes = tmdb_votes(tmdb_csv) if tmdb_csv else (None, {})
     rows: list[dict[str, object]] = []
+    link_scores: dict[str, float] = {}
     linked = with_votes = 0
     with open(movies_csv, encoding="utf-8") as fh:
         for rec in csv.DictReader(fh):
@@ -183,6 +184,7 @@ def build_redial_catalog(
             if linker is not None:
                 links = linker.link(query, limit=1, min_score=0.9)
                 if links and links[0].score >= 0.9:
+                    link_scores[str(row["id"])] = links[0].score
                     meta = info[links[0].item_id]
                     row.update(genres=meta["genres"], keywords=meta["keywords"], source_id=links[0].item_id)
                     if year is None and meta["year"]:
@@ -194,9 +196,45 @@ def build_redial_catalog(
                     row["votes"] = votes[links[0].item_id]
                     with_votes += 1
             rows.append(row)
-    stats: dict[str, object] = {"items": len(rows), "linked_to_metadata": linked, "linked_to_tmdb": with_votes}
+    rows, aliases = _merge_duplicates(rows, link_scores)
+    stats: dict[str, object] = {
+        "items": len(rows),
+        "linked_to_metadata": linked,
+        "linked_to_tmdb": with_votes,
+        "duplicates_merged": len(aliases),
+    }
     catalog_path, mapping_path = _write(folder, name, rows, stats)
+    catalog_path.with_suffix(".aliases.json").write_text(json.dumps(aliases, indent=1), encoding="utf-8")
     return catalog_path, mapping_path, stats
+
+
+def _merge_duplicates(
+    rows: list[dict[str, object]], link_scores: dict[str, float]
+) -> tuple[list[dict[str, object]], dict[str, str]]:
+    """One row per film: ReDial's list holds some films twice under different ids (two
+    "WALL-E (2008)"; "The Hangover (2009)" and "Hangover (2010)"). Rows linked to the same
+    MovieLens movie, or with the same normalised title and year, become one: the row whose
+    title and year match MovieLens best is kept and the other ids become its aliases."""
+    groups: dict[object, list[dict[str, object]]] = {}
+    for row in rows:
+        groups.setdefault(row.get("source_id") or (normalise(str(row["title"])), row.get("year")), []).append(row)
+    kept_rows: list[dict[str, object]] = []
+    aliases: dict[str, str] = {}
+    for group in groups.values():
+        kept = max(group, key=lambda r: link_scores.get(str(r["id"]), 0.0))  # ties: the first listed
+        for row in group:
+            if row is not kept:
+                aliases[str(row["id"])] = str(kept["id"])
+                if kept.get("votes") is None and row.get("votes") is not None:
+                    kept["votes"] = row["votes"]
+        kept_rows.append(kept)
+    return kept_rows, aliases
+
+
+def redial_aliases(catalog_path: Path) -> dict[str, str]:
+    """Duplicate ReDial ids -> the id kept in the catalog (empty for catalogs built before)."""
+    path = catalog_path.with_suffix(".aliases.json")
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
 def build_inspired_catalog(

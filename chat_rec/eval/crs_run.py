@@ -14,7 +14,7 @@ from chat_rec.agent.rank import RankingConfig, load_ranking_config
 from chat_rec.catalog.titles import TitleLinker
 from chat_rec.errors import InputError
 from chat_rec.eval.crs_bench import BenchOptions, BenchRun, open_bench_space, run_features
-from chat_rec.eval.crs_catalogs import build_inspired_catalog, build_redial_catalog
+from chat_rec.eval.crs_catalogs import build_inspired_catalog, build_redial_catalog, redial_aliases
 from chat_rec.eval.crs_data import clean_title, eval_turns, inspired_dialogs, redial_dialogs
 from chat_rec.index.space import ItemSpace
 from chat_rec.settings import Settings
@@ -97,8 +97,10 @@ def prepare_redial(
     )
     space, signals, reports = _open_with_signals(spec, catalog_path, mapping_path)
     titles = {i.id: space.catalog.display_title(i) for i in space.catalog.items}
+    aliases = redial_aliases(catalog_path)  # a film listed twice is one item, under either id
+    titles.update({dup: titles[kept] for dup, kept in aliases.items() if kept in titles})
     dialogs = redial_dialogs(spec.dialogs, titles, spec.limit)
-    to_item: dict[str, str | None] = {i: i for i in titles}
+    to_item: dict[str, str | None] = {i: aliases.get(i, i) for i in titles}
     turns, unknown = eval_turns(dialogs, to_item)
     run = run_features(space, signals, turns, spec.options, unknown, _progress(len(turns), spec.progress))
     info = {"benchmark": "redial", "dialogs": len(dialogs), "catalog": stats, "interactions": reports}
