@@ -109,8 +109,6 @@ def test_find_in_text_still_finds_titles(linker: TitleLinker) -> None:
     assert [f.item_id for f in found] == ["1", "3"]
 
 
-@needs_shared
-@pytest.mark.shared
 def test_a_matching_year_makes_a_short_or_initial_word_a_title(linker: TitleLinker) -> None:
     assert [link.item_id for link in linker.find_in_text("I loved Up (2009) and Matrix (1999)")] == ["7", "1"]
     assert [link.item_id for link in linker.find_in_text("Up (2009) was lovely")] == ["7"]
@@ -118,6 +116,8 @@ def test_a_matching_year_makes_a_short_or_initial_word_a_title(linker: TitleLink
     assert linker.find_in_text("Up 2009 was lovely, cheer up") == []  # only the "Title (Year)" form counts
 
 
+@needs_shared
+@pytest.mark.shared
 def test_linker_beats_exact_matching_on_redial() -> None:
     path = Path(__file__).resolve().parents[1] / "benchmarks" / "title_linking.py"
     spec = importlib.util.spec_from_file_location("title_linking", path)
