@@ -203,8 +203,9 @@ def build_redial_catalog(
         "linked_to_tmdb": with_votes,
         "duplicates_merged": len(aliases),
     }
+    folder.mkdir(parents=True, exist_ok=True)  # the aliases first: ``_write``'s link.json marks the cache complete
+    (folder / f"{name}.aliases.json").write_text(json.dumps(aliases, indent=1), encoding="utf-8")
     catalog_path, mapping_path = _write(folder, name, rows, stats)
-    catalog_path.with_suffix(".aliases.json").write_text(json.dumps(aliases, indent=1), encoding="utf-8")
     return catalog_path, mapping_path, stats
 
 
