@@ -90,8 +90,9 @@ def fit(
         "version": version,
         "description": (
             f"Fitted by `chat-rec ranking fit` from {start.version} on {dev.name} "
-            f"({after['n_targets']} targets): dev R@10 {after['recall@10']:.3f}, R@50 {after['recall@50']:.3f}; "
-            f"2-fold R@10 {(cross[0]['recall@10'] + cross[1]['recall@10']) / 2:.3f}."
+            f"({after['n_targets']} targets): dev R@10 / R@50 {after['recall@10']:.3f} / {after['recall@50']:.3f} "
+            f"over the whole list, {after['recall_new@10']:.3f} / {after['recall_new@50']:.3f} on new items; "
+            f"2-fold new R@10 {(cross[0]['recall_new@10'] + cross[1]['recall_new@10']) / 2:.3f}."
         ),
         "weights": config.weights,
     }
