@@ -50,25 +50,6 @@ READING = (
 )
 
 
-def recall_curves(data: dict[str, Any]) -> dict[str, dict[str, float]]:
-    """``recall@k`` and ``recall_new@k`` curves from a benchmark result (nested blocks too)."""
-    curves: dict[str, dict[str, float]] = {}
-
-    def take(prefix: str, obj: dict[str, Any]) -> None:
-        for family in ("recall", "recall_new"):
-            c = {
-                k: float(v) for k, v in obj.items() if re.fullmatch(rf"{family}@\d+", k) and isinstance(v, int | float)
-            }
-            if c and c not in curves.values():  # e.g. ``whole_list`` repeats the top-level recall@k
-                curves[f"{prefix}{family}"] = c
-
-    take("", data)
-    for key, value in data.items():
-        if isinstance(value, dict):
-            take(f"{key}: ", value)
-    return curves
-
-
 def systems(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Every system scored on the same turns: baselines, the pipeline, the ablation."""
     rows = {name: m for name, m in data.get("baselines", {}).items() if name != "full"}
