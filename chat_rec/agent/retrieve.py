@@ -123,7 +123,8 @@ def retrieve(
     feats = np.zeros((len(ids), len(FEATURES)), dtype=np.float32)
     feats[:, 0] = vectors @ qvec
     lex = np.array([lexical[space.row[i]] for i in ids], dtype=np.float32)
-    scale = max((float(x) for x, i in zip(lex, ids) if i not in excluded), default=0.0)  # named rows aside
+    shown = lex[: len(ids) - len(routes.get("named", []))]  # the named rows come last: scale without them
+    scale = float(shown.max()) if len(shown) else 0.0
     feats[:, 1] = lex / scale if scale > 0 else 0.0
     if named:
         feats[:, 2] = (vectors @ space.matrix[[space.row[s] for s in named]].T).max(axis=1)

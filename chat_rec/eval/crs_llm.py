@@ -67,7 +67,7 @@ def score_shown(
         fallbacks: dict[str, int] = {}
         rejected: dict[str, int] = {}  # why model reasons failed verification, by kind
         for st in sampled:
-            named = set(st.candidates.routes.get("named", []))
+            named = {st.candidates.ids[row] for row in st.named_rows}
             ranked = [(i, s) for i, s in rank(st.candidates, config) if i not in named]  # the agent's policy
             vectors = {i: run.space.vector(i) for i, _ in ranked[:60]}
             shortlist = mmr(ranked, vectors, settings.n_llm_candidates, settings.diversity)
