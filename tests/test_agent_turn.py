@@ -34,6 +34,17 @@ def test_decade_and_exclusion_are_hard_filters(agent: Agent) -> None:
         assert "Horror" not in agent.catalog.categories(item)
 
 
+def test_ruled_out_word_pushes_down_items_tagged_with_it(agent: Agent) -> None:
+    def slow(turn) -> list[str]:
+        return [i for i in rec_ids(turn) if "slow burn" in agent.catalog.tags(agent.catalog.by_id[i])]
+
+    plain, _ = run_turn(agent, "something like Arrival", conversation="plain")
+    faster, _ = run_turn(agent, "something like Arrival but less slow", conversation="faster")
+    assert slow(plain)  # Arrival's neighbours are mostly slow burns...
+    assert not slow(faster)  # ...and "less slow" rules them out
+    assert "slow burn" in faster.preferences["disliked_tags"]
+
+
 def test_vague_request_asks_once(agent: Agent) -> None:
     first, events = run_turn(agent, "hi, recommend me something")
     assert first.kind == "clarify"

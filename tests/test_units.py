@@ -76,6 +76,12 @@ def test_understanding_rules(agent: Agent) -> None:
     assert parse("made after 2010 in French").year_min == 2011
     assert parse("made after 2010 in French").language == "French"
     assert not parse("it should cheer me up").liked_items  # "up" is not the film Up
+    # a short word next to a negation rules out the tags built on it; alone it says nothing
+    assert "slow burn" in parse("like Arrival but less slow").disliked_tags
+    assert not parse("a slow one").disliked_tags and "slow burn" not in parse("a slow one").liked_tags
+    p = parse("nothing dark, and nothing too long")
+    assert "dark comedy" in p.disliked_tags and not any("long" in t for t in p.disliked_tags)
+    assert p.duration_max == 110
 
 
 def test_preferences_merge_keeps_negatives() -> None:
@@ -84,6 +90,8 @@ def test_preferences_merge_keeps_negatives() -> None:
     merged = now.merged_onto(before)
     assert merged.year_min == 2000
     assert "Horror" in merged.include_categories and "Horror" not in merged.exclude_categories
+    calmer = Preferences(disliked_tags=["slow burn"]).merged_onto(Preferences(liked_tags=["slow burn", "tense"]))
+    assert calmer.disliked_tags == ["slow burn"] and calmer.liked_tags == ["tense"]
 
 
 def test_until_stop_skips_leading_blank_lines_and_cuts_across_chunks() -> None:

@@ -95,6 +95,8 @@ class Preferences:
         out.include_categories = [c for c in out.include_categories if c not in self.exclude_categories]
         out.exclude_categories = [c for c in out.exclude_categories if c not in self.include_categories]
         out.liked_items = [i for i in out.liked_items if i not in self.disliked_items]
+        out.disliked_tags = [t for t in out.disliked_tags if t not in self.liked_tags]  # the latest word wins
+        out.liked_tags = [t for t in out.liked_tags if t not in self.disliked_tags]
         out.anchor_items = self.anchor_items or previous.anchor_items
         for name in ("year_min", "year_max", "duration_min", "duration_max", "language"):
             value = getattr(self, name)

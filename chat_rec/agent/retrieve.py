@@ -154,4 +154,9 @@ def retrieve(
     disliked = [s for s in [*user.disliked, *prefs.disliked_items] if s in space.row]
     if disliked:
         feats[:, 9] = (vectors @ space.matrix[[space.row[s] for s in disliked]].T).max(axis=1)
+    ruled_out = {t.lower() for t in prefs.disliked_tags}
+    if ruled_out:  # "less slow": an item tagged "slow burn" is as unwanted as a disliked title
+        for row, item_id in enumerate(ids):
+            if ruled_out & {t.lower() for t in catalog.tags(catalog.by_id[item_id])}:
+                feats[row, 9] = 1.0
     return Candidates(ids, feats, routes)

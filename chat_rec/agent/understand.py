@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from chat_rec.agent.preferences import Preferences
 from chat_rec.catalog.items import Catalog
@@ -29,6 +29,14 @@ NEGATED_SPAN = re.compile(
     r"exclude|skip|less|other than|besides|instead of|anything but|too)\b(?:[ \t]+[\w'-]+){0,3}",
     re.IGNORECASE,
 )
+# the words of the negation cues above, so a ruled-out span's own words can be told apart
+_CUE_WORDS = (
+    "not nothing without never hate hates hated dislike dislikes disliked don't didn't can't stand avoid except "
+    "exclude skip less other than besides instead anything isn't aren't too seen watched"
+)
+CUE_WORDS = set(_CUE_WORDS.split())
+# words the year and duration rules already read ("nothing too long", "nothing old")
+MEASURE_WORDS = {"long", "longer", "short", "shorter", "old", "older", "new", "newer", "recent"}
 SEEN = re.compile(r"\b(seen|watched|saw)\b(?:\W+\w+){0,3}\W*$", re.IGNORECASE)
 SEEN_AFTER = re.compile(r"^\W*(?:\w+\W+){0,2}(already seen|seen it|seen that|watched it|watched that)", re.IGNORECASE)
 ORDINALS = {
@@ -71,6 +79,7 @@ class Vocabulary:
     languages: dict[str, str]
     max_year: int | None
     common_language: str | None
+    tag_words: dict[str, list[str]] = field(default_factory=dict)  # word -> tags containing it
 
     @classmethod
     def build(cls, catalog: Catalog) -> Vocabulary:
@@ -91,7 +100,12 @@ class Vocabulary:
         years = [catalog.year(i) for i in catalog.items]
         known = [int(y) for y in years if y]
         common = max(counts, key=lambda k: counts[k]) if counts else None
-        return cls(categories, tags, people, languages, max(known) if known else None, common)
+        tag_words: dict[str, list[str]] = {}
+        for phrase, value in tags.items():
+            for word in re.findall(r"[a-z]+", phrase):
+                if len(word) >= 3 and word not in STOP and value not in tag_words.setdefault(word, []):
+                    tag_words[word].append(value)
+        return cls(categories, tags, people, languages, max(known) if known else None, common, tag_words)
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -154,7 +168,7 @@ def _durations(text: str, prefs: Preferences) -> None:
     if limit:
         amount = words.get(limit.group(1)) or float(limit.group(1))
         prefs.duration_max = int(amount * 60 if limit.group(2).startswith("h") else amount)
-    elif re.search(r"\b(short|quick|not too long|not long)\b", lower):
+    elif re.search(r"\b(short|quick|(?:not|nothing) too long|not long)\b", lower):
         prefs.duration_max = 110
     over = re.search(
         r"\b(?:over|longer than|more than|at least)\s+(\d+(?:\.\d+)?|an?|one|two|three)\s*(hours?|hrs?|h|minutes?|mins?)\b",
@@ -209,6 +223,7 @@ class Understander:
         tags = {k: v for k, v in self.vocab.tags.items() if " " in k or "-" in k or len(k) >= 5}
         for value, start, _ in _phrase_hits(text, tags):
             (prefs.disliked_tags if _negated(text, start) else prefs.liked_tags).append(value)
+        self._ruled_out_words(text, prefs)
         for value, start, _ in _phrase_hits(text, self.vocab.people):
             (prefs.disliked_people if _negated(text, start) else prefs.liked_people).append(value)
         for value, start, _ in _phrase_hits(text, self.vocab.languages, max_words=2):
@@ -222,6 +237,19 @@ class Understander:
         elif not prefs.has_content() and len(content_words(text)) < 2 and not prefs.disliked_items:
             prefs.intent = "clarify"
         return prefs
+
+    def _ruled_out_words(self, text: str, prefs: Preferences) -> None:
+        """A word the user rules out ("less slow", "nothing dark") dislikes every tag built
+        on it ("slow burn", "dark comedy"): single short words are too ambiguous to count as
+        liked tags, but next to a negation their meaning is plain."""
+        categories = {c.lower() for c in [*prefs.exclude_categories, *prefs.include_categories]}
+        for span in NEGATED_SPAN.finditer(text):
+            for word in content_words(span.group(0)):
+                if word in CUE_WORDS or word in MEASURE_WORDS or word in self.vocab.categories or word in categories:
+                    continue
+                for tag in self.vocab.tag_words.get(word, []):
+                    if tag not in prefs.disliked_tags and tag not in prefs.liked_tags:
+                        prefs.disliked_tags.append(tag)
 
     def _ordinals(self, text: str, previous: list[str], prefs: Preferences) -> None:
         if not previous:

@@ -96,6 +96,7 @@ def context_preferences(
         if utterance.role == "seeker":
             soft_categories.extend(p.include_categories)
             prefs.liked_tags.extend(p.liked_tags)
+            prefs.disliked_tags.extend(p.disliked_tags)
             prefs.liked_people.extend(p.liked_people)
             prefs.exclude_categories.extend(p.exclude_categories if options.hard_filters else [])
             if options.hard_filters:
