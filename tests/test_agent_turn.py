@@ -45,6 +45,20 @@ def test_ruled_out_word_pushes_down_items_tagged_with_it(agent: Agent) -> None:
     assert "slow burn" in faster.preferences["disliked_tags"]
 
 
+def test_ruled_out_person_is_a_hard_filter(agent: Agent) -> None:
+    turn, _ = run_turn(agent, "a movie like Inception and Memento but not by Nolan")
+    assert turn.recommendations
+    for item_id in rec_ids(turn):
+        assert "Christopher Nolan" not in agent.catalog.people(agent.catalog.by_id[item_id])
+
+
+def test_relative_refinement_of_one_pick_is_relative_to_it(agent: Agent) -> None:
+    first, _ = run_turn(agent, "a family adventure film", conversation="older")
+    second, _ = run_turn(agent, "the second one, but older", conversation="older")
+    year = agent.catalog.year(agent.catalog.by_id[rec_ids(first)[1]])
+    assert second.preferences["year_max"] == year - 1
+
+
 def test_vague_request_asks_once(agent: Agent) -> None:
     first, events = run_turn(agent, "hi, recommend me something")
     assert first.kind == "clarify"

@@ -26,6 +26,7 @@ def is_filtered(prefs: Preferences) -> bool:
             bool(prefs.language),
             bool(prefs.exclude_categories),
             bool(prefs.include_categories),
+            bool(prefs.disliked_people),
         )
     )
 
@@ -45,6 +46,8 @@ def passes(item: Item, prefs: Preferences, catalog: Catalog) -> bool:
         return False
     categories = set(catalog.categories(item))
     if categories & set(prefs.exclude_categories):
+        return False
+    if prefs.disliked_people and set(prefs.disliked_people) & set(catalog.people(item)):  # "not by Nolan"
         return False
     return not (
         prefs.include_categories and catalog.roles.categories and not categories & set(prefs.include_categories)

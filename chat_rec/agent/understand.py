@@ -80,6 +80,7 @@ class Vocabulary:
     max_year: int | None
     common_language: str | None
     tag_words: dict[str, list[str]] = field(default_factory=dict)  # word -> tags containing it
+    surnames: dict[str, list[str]] = field(default_factory=dict)  # "Nolan" -> people with that last name
 
     @classmethod
     def build(cls, catalog: Catalog) -> Vocabulary:
@@ -105,7 +106,12 @@ class Vocabulary:
             for word in re.findall(r"[a-z]+", phrase):
                 if len(word) >= 3 and word not in STOP and value not in tag_words.setdefault(word, []):
                     tag_words[word].append(value)
-        return cls(categories, tags, people, languages, max(known) if known else None, common, tag_words)
+        surnames: dict[str, list[str]] = {}
+        for person in people.values():
+            last = person.split()[-1]
+            if len(last) >= 4 and last[0].isupper() and last.lower() not in tags and last.lower() not in STOP:
+                surnames.setdefault(last, []).append(person)
+        return cls(categories, tags, people, languages, max(known) if known else None, common, tag_words, surnames)
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -204,7 +210,9 @@ class Understander:
         prefs = Preferences(query=message.strip())
         previous_items = previous_items or []
         text = message
-        for link in self.linker.find_in_text(text):
+        links = self.linker.find_in_text(text)
+        titles = [(link.start, link.end) for link in links]
+        for link in links:
             if link.item_id in previous_items and not SEEN.search(text[: link.start]):
                 target = prefs.anchor_items
                 if _negated(text, link.start):
@@ -224,8 +232,10 @@ class Understander:
         for value, start, _ in _phrase_hits(text, tags):
             (prefs.disliked_tags if _negated(text, start) else prefs.liked_tags).append(value)
         self._ruled_out_words(text, prefs)
-        for value, start, _ in _phrase_hits(text, self.vocab.people):
-            (prefs.disliked_people if _negated(text, start) else prefs.liked_people).append(value)
+        for value, start, _ in [*_phrase_hits(text, self.vocab.people), *self._surname_hits(text, titles)]:
+            target = prefs.disliked_people if _negated(text, start) else prefs.liked_people
+            if value not in target:
+                target.append(value)
         for value, start, _ in _phrase_hits(text, self.vocab.languages, max_words=2):
             if value != self.vocab.common_language and not _negated(text, start):
                 prefs.language = value
@@ -237,6 +247,22 @@ class Understander:
         elif not prefs.has_content() and len(content_words(text)) < 2 and not prefs.disliked_items:
             prefs.intent = "clarify"
         return prefs
+
+    def _surname_hits(self, text: str, titles: list[tuple[int, int]]) -> list[tuple[str, int, int]]:
+        """People named by a capitalised last name mid-sentence ("not by Nolan"); a full
+        name is matched by :func:`_phrase_hits`, so a surname right after a first name is
+        skipped."""
+        hits: list[tuple[str, int, int]] = []
+        for m in re.finditer(r"\b[A-Z][a-z]+\b", text):
+            people = self.vocab.surnames.get(m.group(0))
+            before = text[: m.start()].rstrip()
+            after = text[m.end() :].lstrip()
+            if not people or not before or before[-1] in ".!?:" or re.search(r"[A-Z][a-z]+$", before):
+                continue
+            if re.match(r"[A-Z]", after) or any(s <= m.start() < e for s, e in titles):  # "King Kong"
+                continue
+            hits.extend((person, m.start(), m.end()) for person in people)
+        return hits
 
     def _ruled_out_words(self, text: str, prefs: Preferences) -> None:
         """A word the user rules out ("less slow", "nothing dark") dislikes every tag built
@@ -275,7 +301,8 @@ class Understander:
 
     def _relative(self, text: str, previous: list[str], prefs: Preferences) -> None:
         """'older', 'newer', 'shorter', 'longer' are relative to the list just shown."""
-        items = [self.catalog.by_id[i] for i in previous if i in self.catalog.by_id]
+        basis = prefs.anchor_items or previous  # "the second one, but older": older than that one
+        items = [self.catalog.by_id[i] for i in basis if i in self.catalog.by_id]
         years = [y for y in (self.catalog.year(i) for i in items) if y]
         durations = [d for d in (self.catalog.duration(i) for i in items) if d]
         lower = text.lower()

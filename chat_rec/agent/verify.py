@@ -4,6 +4,9 @@
 - every reason must be short, non-empty, and must not claim what the item's record
   does not support: a year that is off, a category or person the item does not have,
   another candidate's title;
+- it must not undercut itself ("doesn't fit the request") or repeat itself, and every
+  tag of the catalog's vocabulary it uses ("supernatural", "time travel") must be in the
+  item's record or the user's request;
 - most of its content words must come from the item's record or the user's request
   (small models invent plots; this catches most of it). A failing reason is replaced
   by the template reason.
@@ -168,6 +171,15 @@ def support_ratio(text: str, record: str, request: str) -> float:
     return sum(_stem(w) in known for w in words) / len(words)
 
 
+# one-word tags that read as adjectives ("thoughtful", "tense", "emotional") are taste words
+# an honest reason may use loosely; nouns and phrases ("heist", "time travel") are claims
+ADJECTIVE_ENDINGS = ("ful", "ing", "ive", "ous", "ic", "al", "ed", "ly", "less", "able", "ible", "ent", "ant", "y")
+
+
+def _checkable(tag: str) -> bool:
+    return " " in tag or (len(tag) >= 5 and "-" not in tag and not tag.endswith(ADJECTIVE_ENDINGS))
+
+
 def check_reason(
     reason: str,
     item: Item,
@@ -195,17 +207,38 @@ def check_reason(
         denied = re.search(rf"\b(not|no|isn't|without)\W+(?:\w+\W+)?{re.escape(phrase)}", lower)
         if claimed and not denied:
             return Verdict(False, f"claims category {value!r}")
+    record = " ".join([item.title, item.text, *(str(v) for v in item.fields.values())])
+    record_lower = record.lower()
+    tags = {t.lower() for t in catalog.tags(item)}
     people = {p.lower() for p in catalog.people(item)}
     for name in vocab.people:
         if name in lower and name not in people:
             return Verdict(False, f"names {name!r}, who is not in this item's record")
+    if re.search(
+        r"\b(?:doesn'?t|does not|don'?t|do not|isn'?t|is not|not)\s+(?:a\s+)?(?!only)(?:\w+\s+)?(?:fit|match|suit)",
+        lower,
+    ):
+        return Verdict(False, "says the item does not fit")
+    sentences = [normalise(x) for x in re.split(r"(?<=[.!?])\s+", text) if normalise(x)]
+    if len(set(sentences)) < len(sentences) or re.search(r"\b([\w-]{4,}) and \1\b", lower):
+        return Verdict(False, "repeats itself")
+    request_words = {_stem(w) for w in re.findall(r"[a-z]+", request.lower())}
+    for phrase, value in vocab.tags.items():
+        if _checkable(phrase) and phrase in lower and re.search(rf"\b{re.escape(phrase)}\b", lower):
+            if value.lower() in tags or all(_stem(w) in request_words for w in re.findall(r"[a-z]+", phrase)):
+                continue
+            if not re.search(rf"\b{re.escape(phrase)}", record_lower):
+                return Verdict(False, f"claims {phrase!r}, which the record does not say")
     normalised = f" {normalise(text)} "
     own = normalise(item.title)
     for title in other_titles:
         key = normalise(title)
         if len(key) > 4 and key != own and key not in own and f" {key} " in normalised:
             return Verdict(False, f"mentions another item ({title})")
-    record = " ".join([item.title, item.text, *(str(v) for v in item.fields.values())])
+    title_words = set(re.findall(r"[a-z]+", item.title.lower()))
+    specific = [w for w in re.findall(r"[a-z]+", lower) if len(w) > 3 and w not in GENERIC and w not in title_words]
+    if not specific:
+        return Verdict(False, "says nothing about the item itself")
     ratio = support_ratio(text, record, request)
     if ratio < min_support:
         return Verdict(False, f"only {ratio:.0%} of its words are backed by the record or the request")
