@@ -49,11 +49,15 @@ def test_check_reason_rejects_wrong_facts(agent: Agent) -> None:
         "A science fiction drama that doesn't fit the request.",  # undercuts itself
         "A cerebral drama about language. A cerebral drama about language.",  # says it twice
         "A mind-bending and mind-bending drama about language.",
+        "A touching, moving and touching, touching drama about language.",
+        "A drama about a linguist, a drama about a linguist and first contact.",
         "A cerebral heist drama about language and first contact.",  # "heist" is in no record of Arrival
         "Arrival (2016) is a film that fits the request perfectly.",  # says nothing about it
     ):
         assert not check_reason(made_up, item, cat, vocab, []).ok, made_up
     assert check_reason("A cerebral heist-free drama.", item, cat, vocab, [], request="no heist films").ok
+    echo = "A drama that's not too slow for a teenager."
+    assert not check_reason(echo, item, cat, vocab, [], request="a drama that's not too slow for a teenager").ok
 
 
 def test_garbage_model_output_falls_back_to_template(agent: Agent) -> None:
@@ -88,6 +92,14 @@ def test_understanding_rules(agent: Agent) -> None:
     assert not parse("it should cheer me up").liked_items  # "up" is not the film Up
     assert parse("like Inception but not by Nolan").disliked_people == ["Christopher Nolan"]
     assert parse("anything with Hanks").liked_people == ["Tom Hanks"]
+    assert parse("Arrival").liked_items == [agent.space.linker.link("Arrival")[0].item_id]  # a title alone
+    p = parse("a horror film that's not too scary")  # the named category wins over its negated synonym
+    assert p.include_categories == ["Horror"] and not p.exclude_categories
+    shown = agent.space.ids[:3]
+    p = parse("something funnier", shown)
+    assert p.intent == "refine" and "Comedy" in p.boost_categories and not p.include_categories
+    assert parse("I've seen the first one", shown).intent == "refine"
+    assert parse("nothing too violent", shown).intent == "refine"
     assert not parse("like King Kong").liked_people  # a capitalised word in a title is not a surname
     # a short word next to a negation rules out the tags built on it; alone it says nothing
     assert "slow burn" in parse("like Arrival but less slow").disliked_tags

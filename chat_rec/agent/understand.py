@@ -55,7 +55,7 @@ ORDINALS = {
 }
 REFINE = re.compile(
     r"\b(more|less|another|other|else|instead|different|lighter|darker|older|newer|shorter|longer|"
-    r"similar|but|too|that one|those|again|fewer)\b",
+    r"similar|but|that one|those|again|fewer)\b",
     re.IGNORECASE,
 )
 _STOP_WORDS = (
@@ -241,12 +241,41 @@ class Understander:
                 prefs.language = value
         _years(text, prefs, self.vocab.max_year)
         _durations(text, prefs)
-        if previous_items and self._refers_back(text, prefs):
+        for name in prefs.include_categories:  # "a horror film, not too scary": the name wins over the synonym
+            if name in prefs.exclude_categories:
+                prefs.exclude_categories.remove(name)
+        comparative = self._comparatives(text, prefs)
+        seen_from_list = bool(set(prefs.seen_items) & set(previous_items))
+        positive = prefs.liked_items or prefs.include_categories or prefs.liked_tags or prefs.liked_people
+        negative = prefs.disliked_tags or prefs.exclude_categories or prefs.disliked_people or prefs.disliked_items
+        only_rules_out = bool(negative) and not positive  # "nothing too violent" narrows the list just shown
+        if previous_items and (self._refers_back(text, prefs) or comparative or seen_from_list or only_rules_out):
             prefs.intent = "refine"
             self._relative(text, previous_items, prefs)
         elif not prefs.has_content() and len(content_words(text)) < 2 and not prefs.disliked_items:
             prefs.intent = "clarify"
         return prefs
+
+    def _comparatives(self, text: str, prefs: Preferences) -> bool:
+        """ "Something funnier", "darker": the base word's category or tag becomes a soft
+        preference (a boost, not a filter). Returns whether the message had one."""
+        found = False
+        for word in re.findall(r"\b[a-z]{5,}\b", text.lower()):
+            if not word.endswith("er") or word in MEASURE_WORDS or word in self.vocab.categories:
+                continue
+            for base in (word[:-3] + "y", word[:-2], word[:-3], word[:-1]):  # funnier sadder darker gentler
+                if base in self.vocab.categories and base not in STOP:
+                    value = self.vocab.categories[base]
+                    if value not in prefs.boost_categories:
+                        prefs.boost_categories.append(value)
+                    found = True
+                    break
+                if base in self.vocab.tags and len(base) >= 3 and base not in STOP:
+                    if self.vocab.tags[base] not in prefs.liked_tags:
+                        prefs.liked_tags.append(self.vocab.tags[base])
+                    found = True
+                    break
+        return found
 
     def _surname_hits(self, text: str, titles: list[tuple[int, int]]) -> list[tuple[str, int, int]]:
         """People named by a capitalised last name mid-sentence ("not by Nolan"); a full

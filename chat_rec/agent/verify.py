@@ -4,8 +4,9 @@
 - every reason must be short, non-empty, and must not claim what the item's record
   does not support: a year that is off, a category or person the item does not have,
   another candidate's title;
-- it must not undercut itself ("doesn't fit the request") or repeat itself, and every
-  tag of the catalog's vocabulary it uses ("supernatural", "time travel") must be in the
+- it must not undercut itself ("doesn't fit the request"), repeat itself or copy five
+  words in a row from the request, and every tag of the catalog's vocabulary it uses as
+  a claim ("heist", "time travel"; not taste words like "thoughtful") must be in the
   item's record or the user's request;
 - most of its content words must come from the item's record or the user's request
   (small models invent plots; this catches most of it). A failing reason is replaced
@@ -176,6 +177,25 @@ def support_ratio(text: str, record: str, request: str) -> float:
 ADJECTIVE_ENDINGS = ("ful", "ing", "ive", "ous", "ic", "al", "ed", "ly", "less", "able", "ible", "ent", "ant", "y")
 
 
+def _repeats(lower: str) -> bool:
+    """A word said three times, or a three-word run said twice: small models loop."""
+    words = re.findall(r"[\w'-]+", lower)
+    content = [w for w in words if len(w) > 3 and w not in GENERIC]
+    if any(content.count(w) >= 3 for w in set(content)):
+        return True
+    runs = [tuple(words[i : i + 3]) for i in range(len(words) - 2)]
+    return len(set(runs)) < len(runs) or bool(re.search(r"\b([\w-]{4,}),? and \1\b", lower))
+
+
+def _echoes(lower: str, request: str, run: int = 5) -> bool:
+    """Five words in a row copied from the request ("a horror film that's not too scary")
+    claim the request is met without saying why."""
+    said = re.findall(r"[\w']+", request)
+    runs = {tuple(said[i : i + run]) for i in range(len(said) - run + 1)}
+    words = re.findall(r"[\w']+", lower)
+    return any(tuple(words[i : i + run]) in runs for i in range(len(words) - run + 1))
+
+
 def _checkable(tag: str) -> bool:
     return " " in tag or (len(tag) >= 5 and "-" not in tag and not tag.endswith(ADJECTIVE_ENDINGS))
 
@@ -220,8 +240,10 @@ def check_reason(
     ):
         return Verdict(False, "says the item does not fit")
     sentences = [normalise(x) for x in re.split(r"(?<=[.!?])\s+", text) if normalise(x)]
-    if len(set(sentences)) < len(sentences) or re.search(r"\b([\w-]{4,}) and \1\b", lower):
+    if len(set(sentences)) < len(sentences) or _repeats(lower):
         return Verdict(False, "repeats itself")
+    if _echoes(lower, request.lower()):
+        return Verdict(False, "echoes the request instead of describing the item")
     request_words = {_stem(w) for w in re.findall(r"[a-z]+", request.lower())}
     for phrase, value in vocab.tags.items():
         if _checkable(phrase) and phrase in lower and re.search(rf"\b{re.escape(phrase)}\b", lower):

@@ -197,7 +197,7 @@ class TitleLinker:
     def _plausible(span: str, message: str, start: int, end: int) -> bool:
         words = span.split()
         quoted = start > 0 and message[start - 1] in "\"'“‘*" and end < len(message) and message[end] in "\"'”’*"
-        if quoted:
+        if quoted or message.strip(" \t\n.!?\"'“”") == span:  # quoted, or the whole message ("Arrival")
             return True
         capitalised = [w for w in words if w[:1].isupper() or w[:1].isdigit()]
         if len(words) == 1:
