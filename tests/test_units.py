@@ -142,9 +142,9 @@ def test_until_stop_skips_leading_blank_lines_and_cuts_across_chunks() -> None:
 
 
 def test_phrase_hits_ignore_case_take_plurals_and_respect_word_edges() -> None:
-    from chat_rec.agent.understand import _phrase_hits
+    from chat_rec.agent.vocabulary import phrase_hits
 
     phrases = {"western": "Western", "sci-fi": "Sci-Fi", "war": "War", "dark comedy": "dark comedy", "comedy": "Comedy"}
-    hits = _phrase_hits("Any good WESTERNS, Sci-Fi or a dark comedy? Warm ones", phrases)
+    hits = phrase_hits("Any good WESTERNS, Sci-Fi or a dark comedy? Warm ones", phrases)
     assert [value for value, _, _ in sorted(hits, key=lambda h: h[1])] == ["Western", "Sci-Fi", "dark comedy"]
-    assert _phrase_hits("a post-war drama", {"war": "War"}) == []  # "-war" is part of a longer word
+    assert phrase_hits("a post-war drama", {"war": "War"}) == []  # "-war" is part of a longer word

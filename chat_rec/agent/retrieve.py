@@ -20,7 +20,8 @@ import numpy as np
 
 from chat_rec.agent.filters import is_filtered, passes
 from chat_rec.agent.preferences import Preferences
-from chat_rec.agent.understand import content_words, positive_text
+from chat_rec.agent.understand import positive_text
+from chat_rec.agent.vocabulary import content_words
 from chat_rec.index.space import ItemSpace
 from chat_rec.signals import Signals
 

@@ -11,11 +11,10 @@ Deliberately left out: coreference beyond ordinal references, and sarcasm.
 
 from __future__ import annotations
 
-import functools
 import re
-from dataclasses import dataclass, field
 
 from chat_rec.agent.preferences import Preferences
+from chat_rec.agent.vocabulary import STOP, Vocabulary, content_words, phrase_hits
 from chat_rec.catalog.items import Catalog
 from chat_rec.catalog.titles import TitleLinker, normalise
 
@@ -58,84 +57,6 @@ REFINE = re.compile(
     r"similar|but|that one|those|again|fewer)\b",
     re.IGNORECASE,
 )
-_STOP_WORDS = (
-    "a an the i me my we you your it its is are was be to of for in on at and or but so some any "
-    "something anything movie movies film films show shows watch watching want wanna would like love "
-    "good great nice recommend recommendation suggest suggestion please can could give find me tonight "
-    "today now one ones what which whats something's kind sort type hi hello hey thanks thank ok okay "
-    "yes no maybe just really very much do does have has had get got see pick picks new best top options "
-    "option idea ideas loved liked enjoyed else similar stuff things thing "
-)
-STOP = set(_STOP_WORDS.split())
-
-
-@dataclass
-class Vocabulary:
-    """Catalog values the rules can match, lower-cased -> canonical value."""
-
-    categories: dict[str, str]
-    tags: dict[str, str]
-    people: dict[str, str]
-    languages: dict[str, str]
-    max_year: int | None
-    common_language: str | None
-    tag_words: dict[str, list[str]] = field(default_factory=dict)  # word -> tags containing it
-    surnames: dict[str, list[str]] = field(default_factory=dict)  # "Nolan" -> people with that last name
-
-    @classmethod
-    def build(cls, catalog: Catalog) -> Vocabulary:
-        categories = {c.lower(): c for c in catalog.vocabulary("categories")}
-        tags = {t.lower(): t for t in catalog.vocabulary("tags")}
-        for phrase, value in catalog.mapping.synonyms.items():
-            if value in categories.values():
-                categories[phrase.lower()] = value
-            else:
-                tags[phrase.lower()] = value
-        people = {p.lower(): p for p in catalog.vocabulary("people") if len(p.split()) >= 2}
-        counts: dict[str, int] = {}
-        for item in catalog.items:
-            lang = catalog.language(item)
-            if lang:
-                counts[lang] = counts.get(lang, 0) + 1
-        languages = {lang.lower(): lang for lang in counts}
-        years = [catalog.year(i) for i in catalog.items]
-        known = [int(y) for y in years if y]
-        common = max(counts, key=lambda k: counts[k]) if counts else None
-        tag_words: dict[str, list[str]] = {}
-        for phrase, value in tags.items():
-            for word in re.findall(r"[a-z]+", phrase):
-                if len(word) >= 3 and word not in STOP and value not in tag_words.setdefault(word, []):
-                    tag_words[word].append(value)
-        surnames: dict[str, list[str]] = {}
-        for person in people.values():
-            last = person.split()[-1]
-            if len(last) >= 4 and last[0].isupper() and last.lower() not in tags and last.lower() not in STOP:
-                surnames.setdefault(last, []).append(person)
-        return cls(categories, tags, people, languages, max(known) if known else None, common, tag_words, surnames)
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _phrase_pattern(phrase: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<![\w-]){re.escape(phrase)}(?:s|es)?(?![\w-])", re.IGNORECASE)
-
-
-def _phrase_hits(text: str, phrases: dict[str, str], max_words: int = 4) -> list[tuple[str, int, int]]:
-    """(canonical value, start, end) for every vocabulary phrase in ``text``, longest first."""
-    hits: list[tuple[str, int, int]] = []
-    taken: list[tuple[int, int]] = []
-    lowered = text.lower()
-    # a substring test first: compiling (or even running) one pattern per phrase for every
-    # message cost ~250 ms a turn with a few thousand phrases
-    present = [p for p in phrases if p in lowered]
-    for phrase in sorted(present, key=lambda p: -len(p)):
-        if len(phrase) < 3 or len(phrase.split()) > max_words:
-            continue
-        for m in _phrase_pattern(phrase).finditer(text):
-            if any(m.start() < e and s < m.end() for s, e in taken):
-                continue
-            taken.append((m.start(), m.end()))
-            hits.append((phrases[phrase], m.start(), m.end()))
-    return hits
 
 
 def _negated(text: str, start: int) -> bool:
@@ -195,10 +116,6 @@ def positive_text(text: str) -> str:
     return re.sub(r"\s+", " ", NEGATED_SPAN.sub(" ", text)).strip()
 
 
-def content_words(text: str) -> list[str]:
-    return [w for w in re.findall(r"[a-z']+", text.lower()) if w not in STOP and len(w) > 2]
-
-
 class Understander:
     def __init__(self, catalog: Catalog, linker: TitleLinker) -> None:
         self.catalog = catalog
@@ -226,17 +143,17 @@ class Understander:
             if link.item_id not in target:
                 target.append(link.item_id)
         self._ordinals(text, previous_items, prefs)
-        for value, start, _ in _phrase_hits(text, self.vocab.categories):
+        for value, start, _ in phrase_hits(text, self.vocab.categories):
             (prefs.exclude_categories if _negated(text, start) else prefs.include_categories).append(value)
         tags = {k: v for k, v in self.vocab.tags.items() if " " in k or "-" in k or len(k) >= 5}
-        for value, start, _ in _phrase_hits(text, tags):
+        for value, start, _ in phrase_hits(text, tags):
             (prefs.disliked_tags if _negated(text, start) else prefs.liked_tags).append(value)
         self._ruled_out_words(text, prefs)
-        for value, start, _ in [*_phrase_hits(text, self.vocab.people), *self._surname_hits(text, titles)]:
+        for value, start, _ in [*phrase_hits(text, self.vocab.people), *self._surname_hits(text, titles)]:
             target = prefs.disliked_people if _negated(text, start) else prefs.liked_people
             if value not in target:
                 target.append(value)
-        for value, start, _ in _phrase_hits(text, self.vocab.languages, max_words=2):
+        for value, start, _ in phrase_hits(text, self.vocab.languages, max_words=2):
             if value != self.vocab.common_language and not _negated(text, start):
                 prefs.language = value
         _years(text, prefs, self.vocab.max_year)
@@ -279,7 +196,7 @@ class Understander:
 
     def _surname_hits(self, text: str, titles: list[tuple[int, int]]) -> list[tuple[str, int, int]]:
         """People named by a capitalised last name mid-sentence ("not by Nolan"); a full
-        name is matched by :func:`_phrase_hits`, so a surname right after a first name is
+        name is matched by :func:`phrase_hits`, so a surname right after a first name is
         skipped."""
         hits: list[tuple[str, int, int]] = []
         for m in re.finditer(r"\b[A-Z][a-z]+\b", text):

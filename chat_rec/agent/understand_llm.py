@@ -15,7 +15,7 @@ import json
 from typing import Any
 
 from chat_rec.agent.preferences import Preferences
-from chat_rec.agent.understand import Vocabulary
+from chat_rec.agent.vocabulary import Vocabulary
 from chat_rec.llm.base import LLM, with_deadline
 from chat_rec.prompts.registry import PromptFile
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from chat_rec.agent.understand import Vocabulary
+from chat_rec.agent.vocabulary import Vocabulary
 from chat_rec.catalog.items import Catalog, Item
 from chat_rec.catalog.titles import normalise
 
