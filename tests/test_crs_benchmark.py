@@ -86,4 +86,6 @@ def test_eval_redial_limit_10(tmp_path: Path) -> None:
     assert shown["llm"] and shown["turns"] == 4 and shown["shown_per_turn"] == 3
     assert shown["grounded_rate_shown"] == 1.0
     assert shown["model_reasons_written"] > 0
+    for kind, examples in shown["reasons_rejected_examples"].items():  # each kind counted comes with examples
+        assert shown["reasons_rejected"][kind] >= len(examples) > 0 and all("->" in e for e in examples)
     assert 0 <= shown["recall_shown@3"] <= 1 and "shown recall" in result.output

@@ -197,7 +197,9 @@ def _echoes(lower: str, request: str, run: int = 5) -> bool:
 
 
 def _checkable(tag: str) -> bool:
-    return " " in tag or (len(tag) >= 5 and "-" not in tag and not tag.endswith(ADJECTIVE_ENDINGS))
+    if " " in tag:
+        return True
+    return len(tag) >= 5 and "-" not in tag and tag not in GENERIC and not tag.endswith(ADJECTIVE_ENDINGS)
 
 
 def check_reason(

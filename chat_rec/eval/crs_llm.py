@@ -66,6 +66,7 @@ def score_shown(
         per_turn_ms: list[float] = []
         fallbacks: dict[str, int] = {}
         rejected: dict[str, int] = {}  # why model reasons failed verification, by kind
+        examples: dict[str, list[str]] = {}  # a few of each kind, for whoever tunes the prompt
         for st in sampled:
             named = {st.candidates.ids[row] for row in st.named_rows}
             ranked = [(i, s) for i, s in rank(st.candidates, config) if i not in named]  # the agent's policy
@@ -90,6 +91,8 @@ def score_shown(
                 if verdict["raw"] and not verdict["ok"]:
                     kind = re.sub(r"[\d'\"(].*", "", str(verdict["problem"])).strip() or "other"
                     rejected[kind] = rejected.get(kind, 0) + 1
+                    if len(examples.setdefault(kind, [])) < 3:
+                        examples[kind].append(f"{verdict['raw']} -> {verdict['problem']}")
             if trace.get("fallback_reason"):
                 reason = str(trace["fallback_reason"])[:80]
                 fallbacks[reason] = fallbacks.get(reason, 0) + 1
@@ -106,5 +109,6 @@ def score_shown(
         "compose_ms_p50": float(np.percentile(per_turn_ms, 50)) if per_turn_ms else 0.0,
         "compose_ms_p95": float(np.percentile(per_turn_ms, 95)) if per_turn_ms else 0.0,
         "reasons_rejected": dict(sorted(rejected.items(), key=lambda kv: -kv[1])),
+        "reasons_rejected_examples": examples,
         "fallbacks": fallbacks,
     }
