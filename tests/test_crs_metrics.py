@@ -37,7 +37,7 @@ def test_turns_follow_the_protocol() -> None:
         Utterance("recommender", "or Zork", ["9"]),
     ]
     turns, unknown = eval_turns([("d", dialog)], {"1": "a", "2": "b", "9": None})
-    assert unknown == 1  # a named movie outside the catalog is a miss, not dropped
+    assert unknown == {"d": 1}  # a named movie outside the catalog is a miss, not dropped
     assert len(turns) == 1
     turn = turns[0]
     assert turn.targets == ["b", "a"] and turn.new == [True, False]
@@ -88,3 +88,15 @@ def test_films_listed_twice_become_one_item_with_aliases() -> None:
     assert [r["id"] for r in kept] == ["12", "11", "14"]  # the exact MovieLens match is kept
     assert aliases == {"10": "12", "13": "11"}
     assert kept[0]["votes"] == 900.0
+
+
+def test_split_by_dialog_keeps_each_dialogs_unknown_targets() -> None:
+    from types import SimpleNamespace
+
+    from chat_rec.eval.crs_bench import BenchRun, split_run
+
+    turns = [SimpleNamespace(turn=SimpleNamespace(dialog=d)) for d in ("d1", "d2", "d2")]
+    run = BenchRun(None, None, turns, 3, 0.0, 1.0, unknown_by_dialog={"d1": 2, "d2": 1, "d3": 0})  # type: ignore[arg-type]
+    first, second = split_run(run)
+    assert (len(first.turns), first.unknown_targets) == (1, 2)  # d1 (and d3) on one side
+    assert (len(second.turns), second.unknown_targets) == (2, 1)

@@ -67,6 +67,7 @@ class BenchRun:
     seconds: float
     link_recall: float
     extra: dict[str, Any] = field(default_factory=dict)
+    unknown_by_dialog: dict[str, int] = field(default_factory=dict)  # the unknown targets, per dialog
 
 
 def open_bench_space(home: Path, catalog: Path, mapping: Path, name: str, progress: bool = True) -> ItemSpace:
@@ -299,9 +300,17 @@ def fit_weights(
 
 def split_run(run: BenchRun) -> tuple[BenchRun, BenchRun]:
     """Two halves by dialog (alternate dialogs), for a quick held-out check of a fit."""
-    dialogs = sorted({st.turn.dialog for st in run.turns})
+    dialogs = sorted({st.turn.dialog for st in run.turns} | set(run.unknown_by_dialog))
     halves = (set(dialogs[::2]), set(dialogs[1::2]))
     return tuple(  # type: ignore[return-value]
-        BenchRun(run.space, run.signals, [st for st in run.turns if st.turn.dialog in half], 0, run.seconds, 1.0)
+        BenchRun(
+            run.space,
+            run.signals,
+            [st for st in run.turns if st.turn.dialog in half],
+            sum(n for d, n in run.unknown_by_dialog.items() if d in half),  # misses stay with their dialog
+            run.seconds,
+            1.0,
+            unknown_by_dialog={d: n for d, n in run.unknown_by_dialog.items() if d in half},
+        )
         for half in halves
     )

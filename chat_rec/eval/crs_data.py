@@ -94,10 +94,11 @@ def inspired_dialogs(path: Path, limit: int | None = None) -> list[tuple[str, li
 
 def eval_turns(
     dialogs: list[tuple[str, list[Utterance]]], to_item: dict[str, str | None]
-) -> tuple[list[EvalTurn], int]:
-    """Turns to score; also the number of recommender mentions not in the catalog (counted as misses)."""
+) -> tuple[list[EvalTurn], dict[str, int]]:
+    """Turns to score; also, per dialog, the recommender mentions not in the catalog
+    (counted as misses, and kept per dialog so a split by dialog splits them too)."""
     turns: list[EvalTurn] = []
-    unknown = 0
+    unknown: dict[str, int] = {}
     for dialog_id, utterances in dialogs:
         named: list[str] = []
         for i, u in enumerate(utterances):
@@ -106,7 +107,7 @@ def eval_turns(
                 targets, new = [], []
                 for item in dict.fromkeys(items):
                     if item is None:
-                        unknown += 1
+                        unknown[dialog_id] = unknown.get(dialog_id, 0) + 1
                         continue
                     targets.append(item)
                     new.append(item not in named)

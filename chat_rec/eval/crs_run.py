@@ -102,7 +102,9 @@ def prepare_redial(
     dialogs = redial_dialogs(spec.dialogs, titles, spec.limit)
     to_item: dict[str, str | None] = {i: aliases.get(i, i) for i in titles}
     turns, unknown = eval_turns(dialogs, to_item)
-    run = run_features(space, signals, turns, spec.options, unknown, _progress(len(turns), spec.progress))
+    progress = _progress(len(turns), spec.progress)
+    run = run_features(space, signals, turns, spec.options, sum(unknown.values()), progress)
+    run.unknown_by_dialog = unknown
     info = {"benchmark": "redial", "dialogs": len(dialogs), "catalog": stats, "interactions": reports}
     run.extra = info
     return run, info
@@ -123,7 +125,9 @@ def prepare_inspired(
                     links = linker.link(clean_title(title), limit=1, min_score=0.9)
                     to_item[title] = links[0].item_id if links and links[0].score >= 0.9 else None
     turns, unknown = eval_turns(dialogs, to_item)
-    run = run_features(space, signals, turns, spec.options, unknown, _progress(len(turns), spec.progress))
+    progress = _progress(len(turns), spec.progress)
+    run = run_features(space, signals, turns, spec.options, sum(unknown.values()), progress)
+    run.unknown_by_dialog = unknown
     linked = sum(1 for v in to_item.values() if v)
     info = {
         "benchmark": "inspired",
