@@ -75,6 +75,18 @@ def test_named_title_is_anchor_not_recommended(agent: Agent) -> None:
     assert min(sims) > 0.3
 
 
+def test_template_reason_says_what_a_pick_shares_with_the_named_title(agent: Agent) -> None:
+    turn, _ = run_turn(agent, "something like Arrival")
+    arrival = agent.catalog.by_id[agent.space.linker.link("Arrival")[0].item_id]
+    for item_id, reason in turn.recommendations:
+        item = agent.catalog.by_id[item_id]
+        shared = set(agent.catalog.categories(item)) & set(agent.catalog.categories(arrival))
+        assert ("like Arrival: " in reason) == bool(shared), reason
+        if shared:  # and only what the two records really share
+            named = reason.split("like Arrival: ")[1].split(")")[0].split(", ")
+            assert all(n in shared or n in agent.catalog.tags(arrival) for n in named), reason
+
+
 def test_impossible_constraints_say_so(agent: Agent) -> None:
     turn, _ = run_turn(agent, "a western from the 1930s under 30 minutes")
     assert turn.recommendations == []

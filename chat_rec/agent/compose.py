@@ -58,6 +58,15 @@ def matched_preferences(catalog: Catalog, item: Item, prefs: Preferences) -> lis
     duration = catalog.duration(item)
     if duration and (prefs.duration_max or prefs.duration_min):
         out.append(f"{int(duration)} min")
+    for named in list(dict.fromkeys([*prefs.anchor_items, *prefs.liked_items]))[:2]:  # "like Arrival"
+        other = catalog.by_id.get(named)
+        if other is None or other.id == item.id:
+            continue
+        shared = [c for c in catalog.categories(item) if c in catalog.categories(other)][:2]
+        other_tags = {t.lower() for t in catalog.tags(other)}
+        shared += [t for t in catalog.tags(item) if t.lower() in other_tags][:2]
+        if shared:
+            out.append(f"like {other.title}: {', '.join(shared)}")
     return out
 
 
