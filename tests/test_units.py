@@ -99,6 +99,11 @@ def test_understanding_rules(agent: Agent) -> None:
     p = parse("something funnier", shown)
     assert p.intent == "refine" and "Comedy" in p.boost_categories and not p.include_categories
     assert parse("I've seen the first one", shown).intent == "refine"
+    p = parse("sci-fi with robots, nothing older than 1980")  # a negated bound turns around
+    assert (p.year_min, p.year_max) == (1980, None)
+    inception = agent.space.linker.link("Inception")[0].item_id
+    assert parse("Inception but funnier").liked_items == [inception]  # sentence-initial, then a refinement
+    assert not parse("Up with more jokes").liked_items  # too short to trust at the start
     assert parse("nothing too violent", shown).intent == "refine"
     assert not parse("like King Kong").liked_people  # a capitalised word in a title is not a surname
     # a short word next to a negation rules out the tags built on it; alone it says nothing

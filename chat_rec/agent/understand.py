@@ -73,10 +73,14 @@ def _years(text: str, prefs: Preferences, max_year: int | None) -> None:
         start = int(f"{century}{digit}0")
         prefs.year_min, prefs.year_max = start, start + 9
     after = re.search(r"\b(?:after|since|newer than|post|from)\s*-?\s*(\d{4})\b", lower)
-    if after:
+    if after and _negated(lower, after.start()):  # "nothing newer than 2000": up to 2000
+        prefs.year_max = int(after.group(1))
+    elif after:
         prefs.year_min = int(after.group(1)) + (0 if "since" in after.group(0) or "from" in after.group(0) else 1)
     before = re.search(r"\b(?:before|older than|pre|until)\s*-?\s*(\d{4})\b", lower)
-    if before:
+    if before and _negated(lower, before.start()):  # "nothing older than 1980": from 1980 on
+        prefs.year_min = int(before.group(1))
+    elif before:
         prefs.year_max = int(before.group(1)) - (0 if "until" in before.group(0) else 1)
     if max_year and re.search(r"\b(recent|new release|latest|this year|last few years)\b", lower):
         prefs.year_min = max_year - 5

@@ -201,7 +201,10 @@ class TitleLinker:
             return True
         capitalised = [w for w in words if w[:1].isupper() or w[:1].isdigit()]
         if len(words) == 1:
-            return bool(capitalised) and len(span) > 2 and message[:start].strip() != ""
+            # sentence-initial only when a refinement follows: "Inception but funnier", "Alien, less scary"
+            leads = re.match(r"\s*(?:,|-|\bbut\b|\bwith\b|\bwithout\b|\bmeets\b|\bvs\b)", message[end:], re.I)
+            initial = message[:start].strip() == ""
+            return bool(capitalised) and len(span) > 2 and (not initial or (bool(leads) and len(span) >= 4))
         if len(words) == 2:
             return len(capitalised) >= 1
         return True
