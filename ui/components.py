@@ -50,7 +50,13 @@ def render_card(
         facts = [" · ".join(escape(c) for c in details.get("categories") or [])]
         if details.get("duration"):
             facts.append(f"{details['duration']} min")
-        if details.get("people"):
+        by_field = details.get("people_by_field") or {}
+        if by_field:  # "director: Peter Collinson | cast: Michael Caine, Noël Coward", in the mapping's order
+            facts += [
+                f"{escape(f.replace('_', ' '))}: {', '.join(escape(p) for p in names[:3])}"
+                for f, names in by_field.items()
+            ]
+        elif details.get("people"):
             facts.append("with " + ", ".join(escape(p) for p in details["people"]))
         st.caption("  |  ".join(f for f in facts if f))
         if details.get("tags"):
