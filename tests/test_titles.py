@@ -109,6 +109,17 @@ def test_find_in_text_still_finds_titles(linker: TitleLinker) -> None:
     assert [f.item_id for f in found] == ["1", "3"]
 
 
+def test_lower_case_titles_count_after_a_cue_word(linker: TitleLinker) -> None:
+    def ids(text: str) -> list[str]:
+        return [link.item_id for link in linker.find_in_text(text)]
+
+    assert ids("something like the matrix") == ["1"]
+    listed = ids("i loved the matrix, amelie and the texas chainsaw massacre")  # a list after the cue
+    assert listed[:2] == ["1", "3"] and listed[2] in ("11", "12")  # (either version of the massacre)
+    assert ids("the matrix was on tv") == []  # no cue: lower-case words stay words
+    assert ids("i liked up") == []  # too short to trust
+
+
 def test_a_matching_year_makes_a_short_or_initial_word_a_title(linker: TitleLinker) -> None:
     assert [link.item_id for link in linker.find_in_text("I loved Up (2009) and Matrix (1999)")] == ["7", "1"]
     assert [link.item_id for link in linker.find_in_text("Up (2009) was lovely")] == ["7"]

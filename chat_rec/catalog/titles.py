@@ -80,6 +80,20 @@ class Link:
     end: int = 0
 
 
+# Words after which people name a title, typed in lower case as often as not: "something
+# like interstellar", "i loved the godfather and pulp fiction" (a list after such a word).
+_CUE_WORDS = (
+    r"like|likes|liked|love|loved|loves|enjoyed|enjoy|similar to|such as|seen|watched|saw|than|hated|"
+    r"fan of|favou?rite(?: movie| film)? is|as good as"
+)
+TITLE_CUE = re.compile(rf"\b(?:{_CUE_WORDS})\s+$|\b(?:{_CUE_WORDS})\b[^.!?;]{{0,80}}(?:\band|\bor|,)\s+$", re.I)
+_COMMON_WORDS = (
+    "this that them those these some more something anything what which movie movies film films stuff "
+    "thing things kind sort type good great best really very much with about from into over"
+)
+COMMON_WORDS = set(_COMMON_WORDS.split())
+
+
 class TitleLinker:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
@@ -99,6 +113,7 @@ class TitleLinker:
         self.keys = list(self.by_key)
         self.keys_by_year = {y: sorted(keys) for y, keys in years.items()}
         self.max_words = max((len(k.split()) for k in self.keys), default=1)
+        self._vocabulary: set[str] | None = None  # categories and tags, lower-cased (built on first use)
 
     def _year(self, item_id: str) -> int | None:
         item = self.catalog.by_id[item_id]
@@ -163,6 +178,19 @@ class TitleLinker:
             out.append((match_key, score))
         return out
 
+    def _distinctive(self, span: str) -> bool:
+        """Could a lower-case span be a title? Not a category or tag of the catalog
+        ("horror", "time travel"), not only short or common words ("her", "the one")."""
+        if self._vocabulary is None:
+            catalog = self.catalog
+            self._vocabulary = {
+                v.lower() for item in catalog.items for v in [*catalog.categories(item), *catalog.tags(item)]
+            }
+        lower = span.lower()
+        if lower in self._vocabulary or lower.rstrip("s") in self._vocabulary:
+            return False
+        return any(len(w) >= 4 and w not in COMMON_WORDS for w in re.findall(r"[a-z]+", lower))
+
     def find_in_text(self, message: str) -> list[Link]:
         """Titles named in a free message, longest match first, non-overlapping."""
         tokens = [(m.group(), m.start(), m.end()) for m in re.finditer(r"[\w'’&:.-]+", message)]
@@ -193,11 +221,12 @@ class TitleLinker:
                     used[i] = True
         return sorted(found, key=lambda link: link.start)
 
-    @staticmethod
-    def _plausible(span: str, message: str, start: int, end: int) -> bool:
+    def _plausible(self, span: str, message: str, start: int, end: int) -> bool:
         words = span.split()
         quoted = start > 0 and message[start - 1] in "\"'“‘*" and end < len(message) and message[end] in "\"'”’*"
         if quoted or message.strip(" \t\n.!?\"'“”") == span:  # quoted, or the whole message ("Arrival")
+            return True
+        if TITLE_CUE.search(message[:start]) and self._distinctive(span):  # "something like interstellar"
             return True
         capitalised = [w for w in words if w[:1].isupper() or w[:1].isdigit()]
         if len(words) == 1:
