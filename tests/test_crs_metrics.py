@@ -61,7 +61,7 @@ def test_whole_list_and_policy_readings_hand_computed() -> None:
     candidates = Candidates(["a", "b", "c"], features, {"named": ["a"]})
     turn = EvalTurn("d", 1, [], ["a", "c"], [False, True], ["a"])
     space = SimpleNamespace(catalog={"a", "b", "c"})  # only membership is read (grounded rate)
-    run = BenchRun(space, None, [ScoredTurn(turn, candidates, [0, 2], named_rows=[0])], 0, 0.0, 1.0)  # type: ignore[arg-type]
+    run = BenchRun(space, None, [ScoredTurn(turn, candidates, [0, 2], named_rows=[0])], {}, 0.0, 1.0)  # type: ignore[arg-type]
     out = evaluate(run, RankingConfig(version="t", weights={"dense": 1.0}))
     assert out["whole_list"]["recall@1"] == 0.5  # a at rank 0, c at rank 2
     assert out["whole_list"]["recall_new@1"] == 0.0
@@ -96,7 +96,7 @@ def test_split_by_dialog_keeps_each_dialogs_unknown_targets() -> None:
     from chat_rec.eval.crs_bench import BenchRun, split_run
 
     turns = [SimpleNamespace(turn=SimpleNamespace(dialog=d)) for d in ("d1", "d2", "d2")]
-    run = BenchRun(None, None, turns, 3, 0.0, 1.0, unknown_by_dialog={"d1": 2, "d2": 1, "d3": 0})  # type: ignore[arg-type]
+    run = BenchRun(None, None, turns, {"d1": 2, "d2": 1, "d3": 0}, 0.0, 1.0)  # type: ignore[arg-type]
     first, second = split_run(run)
     assert (len(first.turns), first.unknown_targets) == (1, 2)  # d1 (and d3) on one side
     assert (len(second.turns), second.unknown_targets) == (2, 1)

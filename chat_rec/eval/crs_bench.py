@@ -66,11 +66,14 @@ class BenchRun:
     space: ItemSpace
     signals: Signals
     turns: list[ScoredTurn]
-    unknown_targets: int
+    unknown_by_dialog: dict[str, int]  # per dialog, the targets outside the catalog (misses)
     seconds: float
     link_recall: float
     extra: dict[str, Any] = field(default_factory=dict)
-    unknown_by_dialog: dict[str, int] = field(default_factory=dict)  # the unknown targets, per dialog
+
+    @property
+    def unknown_targets(self) -> int:
+        return sum(self.unknown_by_dialog.values())
 
 
 def open_bench_space(home: Path, catalog: Path, mapping: Path, name: str, progress: bool = True) -> ItemSpace:
@@ -125,7 +128,7 @@ def run_features(
     signals: Signals,
     turns: Sequence[EvalTurn],
     options: BenchOptions,
-    unknown_targets: int = 0,
+    unknown_by_dialog: dict[str, int] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> BenchRun:
     started = time.perf_counter()
@@ -146,9 +149,8 @@ def run_features(
         scored.append(ScoredTurn(turn, candidates, [where.get(t) for t in turn.targets], prefs, named))
         if progress:
             progress(n + 1)
-    return BenchRun(
-        space, signals, scored, unknown_targets, time.perf_counter() - started, found / total if total else 1.0
-    )
+    seconds = time.perf_counter() - started
+    return BenchRun(space, signals, scored, dict(unknown_by_dialog or {}), seconds, found / total if total else 1.0)
 
 
 def config_ranks(
@@ -313,10 +315,9 @@ def split_run(run: BenchRun) -> tuple[BenchRun, BenchRun]:
             run.space,
             run.signals,
             [st for st in run.turns if st.turn.dialog in half],
-            sum(n for d, n in run.unknown_by_dialog.items() if d in half),  # misses stay with their dialog
+            {d: n for d, n in run.unknown_by_dialog.items() if d in half},  # misses stay with their dialog
             run.seconds,
             1.0,
-            unknown_by_dialog={d: n for d, n in run.unknown_by_dialog.items() if d in half},
         )
         for half in halves
     )

@@ -103,8 +103,7 @@ def prepare_redial(
     to_item: dict[str, str | None] = {i: aliases.get(i, i) for i in titles}
     turns, unknown = eval_turns(dialogs, to_item)
     progress = _progress(len(turns), spec.progress)
-    run = run_features(space, signals, turns, spec.options, sum(unknown.values()), progress)
-    run.unknown_by_dialog = unknown
+    run = run_features(space, signals, turns, spec.options, unknown, progress)
     info = {"benchmark": "redial", "dialogs": len(dialogs), "catalog": stats, "interactions": reports}
     run.extra = info
     return run, info
@@ -126,8 +125,7 @@ def prepare_inspired(
                     to_item[title] = links[0].item_id if links and links[0].score >= 0.9 else None
     turns, unknown = eval_turns(dialogs, to_item)
     progress = _progress(len(turns), spec.progress)
-    run = run_features(space, signals, turns, spec.options, sum(unknown.values()), progress)
-    run.unknown_by_dialog = unknown
+    run = run_features(space, signals, turns, spec.options, unknown, progress)
     linked = sum(1 for v in to_item.values() if v)
     info = {
         "benchmark": "inspired",
