@@ -92,6 +92,11 @@ def test_understanding_rules(agent: Agent) -> None:
     assert not parse("it should cheer me up").liked_items  # "up" is not the film Up
     assert parse("like Inception but not by Nolan").disliked_people == ["Christopher Nolan"]
     assert parse("anything with Hanks").liked_people == ["Tom Hanks"]
+    assert parse("I loved Phoenix in Joker").liked_people == ["Joaquin Phoenix"]  # the named film decides
+    assert parse("I loved Phoenix in Stand by Me").liked_people == ["River Phoenix"]
+    p = parse("like Alien, but less scary")  # "less": fewer, not none
+    assert not p.exclude_categories and "Horror" in p.disliked_tags
+    assert parse("like Alien, but not scary").exclude_categories == ["Horror"]
     assert parse("Arrival").liked_items == [agent.space.linker.link("Arrival")[0].item_id]  # a title alone
     p = parse("a horror film that's not too scary")  # the named category wins over its negated synonym
     assert p.include_categories == ["Horror"] and not p.exclude_categories

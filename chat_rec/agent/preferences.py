@@ -20,7 +20,7 @@ class Preferences:
     exclude_categories: list[str] = field(default_factory=list)
     boost_categories: list[str] = field(default_factory=list)  # soft: the model's reading, not a filter
     liked_tags: list[str] = field(default_factory=list)
-    disliked_tags: list[str] = field(default_factory=list)
+    disliked_tags: list[str] = field(default_factory=list)  # tags, or categories after "less": a soft penalty
     liked_people: list[str] = field(default_factory=list)
     disliked_people: list[str] = field(default_factory=list)
     year_min: int | None = None

@@ -158,6 +158,7 @@ def retrieve(
     ruled_out = {t.lower() for t in prefs.disliked_tags}
     if ruled_out:  # "less slow": an item tagged "slow burn" is as unwanted as a disliked title
         for row, item_id in enumerate(ids):
-            if ruled_out & {t.lower() for t in catalog.tags(catalog.by_id[item_id])}:
+            item = catalog.by_id[item_id]
+            if ruled_out & {t.lower() for t in [*catalog.tags(item), *catalog.categories(item)]}:
                 feats[row, 9] = 1.0
     return Candidates(ids, feats, routes)

@@ -148,12 +148,18 @@ class Understander:
                 target.append(link.item_id)
         self._ordinals(text, previous_items, prefs)
         for value, start, _ in phrase_hits(text, self.vocab.categories):
-            (prefs.exclude_categories if _negated(text, start) else prefs.include_categories).append(value)
+            if re.search(r"\bless\s+(?:\w+\s+)?$", text[:start], re.I):  # "less scary": fewer, not none
+                prefs.disliked_tags.append(value)
+            else:
+                (prefs.exclude_categories if _negated(text, start) else prefs.include_categories).append(value)
         tags = {k: v for k, v in self.vocab.tags.items() if " " in k or "-" in k or len(k) >= 5}
         for value, start, _ in phrase_hits(text, tags):
             (prefs.disliked_tags if _negated(text, start) else prefs.liked_tags).append(value)
         self._ruled_out_words(text, prefs)
-        for value, start, _ in [*phrase_hits(text, self.vocab.people), *self._surname_hits(text, titles)]:
+        for value, start, _ in [
+            *phrase_hits(text, self.vocab.people),
+            *self._surname_hits(text, titles, [link.item_id for link in links]),
+        ]:
             target = prefs.disliked_people if _negated(text, start) else prefs.liked_people
             if value not in target:
                 target.append(value)
@@ -198,7 +204,7 @@ class Understander:
                     break
         return found
 
-    def _surname_hits(self, text: str, titles: list[tuple[int, int]]) -> list[tuple[str, int, int]]:
+    def _surname_hits(self, text: str, titles: list[tuple[int, int]], named: list[str]) -> list[tuple[str, int, int]]:
         """People named by a capitalised last name mid-sentence ("not by Nolan"); a full
         name is matched by :func:`phrase_hits`, so a surname right after a first name is
         skipped."""
@@ -211,7 +217,9 @@ class Understander:
                 continue
             if re.match(r"[A-Z]", after) or any(s <= m.start() < e for s, e in titles):  # "King Kong"
                 continue
-            hits.extend((person, m.start(), m.end()) for person in people)
+            in_named = [p for p in people if any(p in self.catalog.people(self.catalog.by_id[i]) for i in named)]
+            person = (in_named or people)[0]  # "Phoenix in Joker" is Joaquin; otherwise the best known
+            hits.append((person, m.start(), m.end()))
         return hits
 
     def _ruled_out_words(self, text: str, prefs: Preferences) -> None:

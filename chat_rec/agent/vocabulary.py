@@ -37,7 +37,7 @@ class Vocabulary:
     max_year: int | None
     common_language: str | None
     tag_words: dict[str, list[str]] = field(default_factory=dict)  # word -> tags containing it
-    surnames: dict[str, list[str]] = field(default_factory=dict)  # "Nolan" -> people with that last name
+    surnames: dict[str, list[str]] = field(default_factory=dict)  # "Nolan" -> people of that name, most credits first
 
     @classmethod
     def build(cls, catalog: Catalog) -> Vocabulary:
@@ -63,8 +63,12 @@ class Vocabulary:
             for word in re.findall(r"[a-z]+", phrase):
                 if len(word) >= 3 and word not in STOP and value not in tag_words.setdefault(word, []):
                     tag_words[word].append(value)
+        credits: dict[str, int] = {}
+        for item in catalog.items:
+            for person in catalog.people(item):
+                credits[person] = credits.get(person, 0) + 1
         surnames: dict[str, list[str]] = {}
-        for person in people.values():
+        for person in sorted(people.values(), key=lambda p: -credits.get(p, 0)):  # best-known first
             last = person.split()[-1]
             if len(last) >= 4 and last[0].isupper() and last.lower() not in tags and last.lower() not in STOP:
                 surnames.setdefault(last, []).append(person)
