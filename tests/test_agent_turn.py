@@ -87,6 +87,19 @@ def test_template_reason_says_what_a_pick_shares_with_the_named_title(agent: Age
             assert all(n in shared or n in agent.catalog.tags(arrival) for n in named), reason
 
 
+def test_two_named_titles_sharing_the_same_things_are_named_together(agent: Agent) -> None:
+    from chat_rec.agent.compose import matched_preferences
+    from chat_rec.agent.preferences import Preferences
+
+    cat = agent.catalog
+    godfather, pulp, brasco = (
+        agent.space.linker.link(t)[0].item_id for t in ("The Godfather", "Pulp Fiction", "Donnie Brasco")
+    )
+    matches = matched_preferences(cat, cat.by_id[brasco], Preferences(liked_items=[godfather, pulp]))
+    shared = set(cat.categories(cat.by_id[brasco])) & set(cat.categories(cat.by_id[godfather]))
+    assert shared and any(m.startswith("like The Godfather and Pulp Fiction: ") for m in matches), matches
+
+
 def test_impossible_constraints_say_so(agent: Agent) -> None:
     turn, _ = run_turn(agent, "a western from the 1930s under 30 minutes")
     assert turn.recommendations == []

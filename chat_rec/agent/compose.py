@@ -58,6 +58,7 @@ def matched_preferences(catalog: Catalog, item: Item, prefs: Preferences) -> lis
     duration = catalog.duration(item)
     if duration and (prefs.duration_max or prefs.duration_min):
         out.append(f"{int(duration)} min")
+    alike: dict[tuple[str, ...], list[str]] = {}  # what the item shares (in its own order) -> named titles
     for named in list(dict.fromkeys([*prefs.anchor_items, *prefs.liked_items]))[:2]:  # "like Arrival"
         other = catalog.by_id.get(named)
         if other is None or other.id == item.id:
@@ -66,7 +67,8 @@ def matched_preferences(catalog: Catalog, item: Item, prefs: Preferences) -> lis
         other_tags = {t.lower() for t in catalog.tags(other)}
         shared += [t for t in catalog.tags(item) if t.lower() in other_tags][:2]
         if shared:
-            out.append(f"like {other.title}: {', '.join(shared)}")
+            alike.setdefault(tuple(shared), []).append(other.title)
+    out += [f"like {' and '.join(titles)}: {', '.join(shared)}" for shared, titles in alike.items()]
     return out
 
 
