@@ -182,10 +182,8 @@ class TitleLinker:
         """Could a lower-case span be a title? Not a category or tag of the catalog
         ("horror", "time travel"), not only short or common words ("her", "the one")."""
         if self._vocabulary is None:
-            catalog = self.catalog
-            self._vocabulary = {
-                v.lower() for item in catalog.items for v in [*catalog.categories(item), *catalog.tags(item)]
-            }
+            words = self.catalog.vocabulary("categories") | self.catalog.vocabulary("tags")
+            self._vocabulary = {v.lower() for v in words}
         lower = span.lower()
         if lower in self._vocabulary or lower.rstrip("s") in self._vocabulary:
             return False

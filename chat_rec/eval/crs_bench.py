@@ -139,9 +139,9 @@ def run_features(
     for n, turn in enumerate(turns):
         prefs = context_preferences(understander, turn.context, options, parsed)
         total += len(turn.mentioned)
-        found += len(set(turn.mentioned) & {*prefs.liked_items, *prefs.disliked_items})
+        read = {*prefs.liked_items, *prefs.disliked_items}
+        found += len(set(turn.mentioned) & read)
         if options.annotated_mentions:  # the data set's own mention labels, where the reader missed one
-            read = {*prefs.liked_items, *prefs.disliked_items}
             prefs.liked_items.extend(i for i in turn.mentioned if i not in read)
         candidates = retrieve(space, prefs, UserContext(), signals, n=options.n_retrieve, keep_named=True)
         where = {item_id: row for row, item_id in enumerate(candidates.ids)}
