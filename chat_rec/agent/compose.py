@@ -18,6 +18,8 @@ from typing import Any
 
 from chat_rec.agent.preferences import Preferences
 from chat_rec.catalog.items import Catalog, Item
+from chat_rec.catalog.series import same_series
+from chat_rec.catalog.titles import normalise, split_year
 from chat_rec.errors import LLMError
 from chat_rec.llm.base import LLM, until_stop, with_deadline
 from chat_rec.prompts.registry import PromptFile
@@ -62,6 +64,10 @@ def matched_preferences(catalog: Catalog, item: Item, prefs: Preferences) -> lis
     for named in list(dict.fromkeys([*prefs.anchor_items, *prefs.liked_items]))[:2]:  # "like Arrival"
         other = catalog.by_id.get(named)
         if other is None or other.id == item.id:
+            continue
+        if same_series(catalog, item, other):
+            same = normalise(split_year(item.title)[0]) == normalise(split_year(other.title)[0])
+            out.append(f"another version of {other.title}" if same else f"from the same series as {other.title}")
             continue
         shared = [c for c in catalog.categories(item) if c in catalog.categories(other)][:2]
         other_tags = {t.lower() for t in catalog.tags(other)}

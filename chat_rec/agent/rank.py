@@ -9,6 +9,7 @@ ablate.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -53,6 +54,20 @@ def rank(candidates: Candidates, config: RankingConfig) -> list[tuple[str, float
     scores = score(candidates, config)
     order = np.argsort(-scores, kind="stable")
     return [(candidates.ids[i], float(scores[i])) for i in order]
+
+
+def one_per_series(ranked: list[tuple[str, float]], series_of: Callable[[str], str | None]) -> list[tuple[str, float]]:
+    """Keep the best item of each series in place and move the others to the end: one
+    list of three should not be "Toy Story 2, 3 and 4"."""
+    first: list[tuple[str, float]] = []
+    later: list[tuple[str, float]] = []
+    seen: set[str] = set()
+    for item_id, value in ranked:
+        key = series_of(item_id)
+        (later if key is not None and key in seen else first).append((item_id, value))
+        if key is not None:
+            seen.add(key)
+    return first + later
 
 
 def mmr(ranked: list[tuple[str, float]], vectors: dict[str, np.ndarray], k: int, diversity: float) -> list[str]:

@@ -2,8 +2,8 @@
 
 Routes: dense (Chroma's HNSW; with hard filters, an exact scan of the in-memory vectors
 that keeps the best items passing them), lexical (BM25), neighbours
-of items the user named or liked, items related in interaction logs, and the most
-popular items. Every candidate then gets the same features from the in-memory vectors,
+of items the user named or liked, items related in interaction logs, the most
+popular items, and other titles of the series of a named item. Every candidate then gets the same features from the in-memory vectors,
 so ranking is a pure function of this table.
 
 Deliberately left out: learned query rewriting; the query is the user's own words plus
@@ -25,7 +25,19 @@ from chat_rec.agent.vocabulary import content_words
 from chat_rec.index.space import ItemSpace
 from chat_rec.signals import Signals
 
-FEATURES = ("dense", "lexical", "seed", "taste", "category", "tag", "people", "popularity", "collab", "dislike")
+FEATURES = (
+    "dense",
+    "lexical",
+    "seed",
+    "taste",
+    "category",
+    "tag",
+    "people",
+    "popularity",
+    "collab",
+    "dislike",
+    "series",
+)
 
 
 @dataclass
@@ -114,6 +126,8 @@ def retrieve(
     else:
         related = {}
     routes["popular"] = [i for i in signals.top_popular(n * 3) if ok(i)][: n // 2]
+    series = space.series.siblings(named)  # "Toy Story 2" after "Toy Story"
+    routes["series"] = [i for i in series if ok(i)]
     if keep_named:  # after the other routes, so they fill the same table as without
         routes["named"] = [i for i in named if i in catalog.by_id and passes(catalog.by_id[i], prefs, catalog)]
 
@@ -161,4 +175,5 @@ def retrieve(
             item = catalog.by_id[item_id]
             if ruled_out & {t.lower() for t in [*catalog.tags(item), *catalog.categories(item)]}:
                 feats[row, 9] = 1.0
+    feats[:, 10] = [float(i in series) for i in ids]
     return Candidates(ids, feats, routes)

@@ -23,7 +23,7 @@ from chat_rec.agent.compose import describe, write_reason
 from chat_rec.agent.events import Card, Clarify, Done, Event, Status, TextDelta
 from chat_rec.agent.filters import apply_filters
 from chat_rec.agent.preferences import Preferences
-from chat_rec.agent.rank import RankingConfig, load_ranking_config, mmr, rank
+from chat_rec.agent.rank import RankingConfig, load_ranking_config, mmr, one_per_series, rank
 from chat_rec.agent.retrieve import UserContext, retrieve
 from chat_rec.agent.understand import Understander
 from chat_rec.agent.verify import check_reason
@@ -127,8 +127,9 @@ class Agent:
         candidates = retrieve(self.space, prefs, user, self.signals, n=self.settings.n_retrieve)
         t1 = time.perf_counter()
         ranked = rank(candidates, self.ranking)
-        vectors = {i: self.space.vector(i) for i, _ in ranked[:60]}
-        shortlist = mmr(ranked, vectors, self.settings.n_llm_candidates, self.settings.diversity)
+        varied = one_per_series(ranked, self.space.series.key_of)  # for the shortlist only
+        vectors = {i: self.space.vector(i) for i, _ in varied[:60]}
+        shortlist = mmr(varied, vectors, self.settings.n_llm_candidates, self.settings.diversity)
         t2 = time.perf_counter()
         return Ranked(prefs, ranked, shortlist, {"retrieve_ms": (t1 - t0) * 1000, "rank_ms": (t2 - t1) * 1000})
 

@@ -12,7 +12,7 @@ from chat_rec.settings import BUILTIN_RANKING, PROJECT_ROOT
 
 app = typer.Typer(no_args_is_help=True, help="Ranking configs: show them, fit them on a dev set.")
 
-FIT_FEATURES = ("popularity", "collab", "seed", "lexical", "category", "tag", "taste", "dislike")
+FIT_FEATURES = ("popularity", "collab", "seed", "lexical", "category", "tag", "taste", "dislike", "series")
 
 
 def next_version(folder: Path) -> str:

@@ -19,6 +19,7 @@ import numpy as np
 from chat_rec.catalog.active import resolve_catalog, resolve_collection
 from chat_rec.catalog.items import Catalog
 from chat_rec.catalog.load import LoadResult, load_catalog
+from chat_rec.catalog.series import SeriesIndex
 from chat_rec.catalog.titles import TitleLinker
 from chat_rec.index.chroma import ChromaIndex
 from chat_rec.index.embedder import CachedEmbedder, SentenceTransformerEmbedder
@@ -37,6 +38,7 @@ class ItemSpace:
     row: dict[str, int]
     lexical: LexicalIndex
     linker: TitleLinker
+    series: SeriesIndex
     load: LoadResult
     sync: SyncReport
 
@@ -95,6 +97,7 @@ def open_space(settings: Settings, progress: bool = True, chroma_client: Any | N
         row={item_id: i for i, item_id in enumerate(ids)},
         lexical=LexicalIndex(ids, texts),
         linker=TitleLinker(catalog),
+        series=SeriesIndex(catalog),
         load=loaded,
         sync=report,
     )
