@@ -152,3 +152,29 @@ def test_filtered_dense_route_gives_what_chromas_where_filter_gives(space, tmp_p
         ours = _dense(space, qvec, 15, 0, lambda i, p=prefs: passes(space.catalog.by_id[i], p, space.catalog), True)
         result = reference_index.query(query_embeddings=[qvec.tolist()], n_results=15, where=where)
         assert len(ours) == 15 and ours == result["ids"][0]
+
+
+def test_language_can_be_ruled_out_and_asked_for_outright(agent: Agent) -> None:
+    cat = agent.catalog
+    turn, _ = run_turn(agent, "a thriller, but not in English")
+    assert turn.recommendations and all(cat.language(cat.by_id[i]) != "English" for i in rec_ids(turn))
+    assert all("in English" not in reason and "(Thriller" in reason for _, reason in turn.recommendations)
+    turn, _ = run_turn(agent, "a foreign film", conversation="c2")
+    assert turn.recommendations and all(cat.language(cat.by_id[i]) != "English" for i in rec_ids(turn))
+    turn, _ = run_turn(agent, "a Korean thriller", conversation="c3")
+    assert all(cat.language(cat.by_id[i]) == "Korean" for i in rec_ids(turn))
+    turn, _ = run_turn(agent, "actually, in English", conversation="c3")  # refines: still thrillers
+    assert turn.recommendations
+    for item_id in rec_ids(turn):
+        item = cat.by_id[item_id]
+        assert cat.language(item) == "English" and "Thriller" in cat.categories(item)
+
+
+def test_seen_all_of_a_tag_or_person_rules_it_out(agent: Agent) -> None:
+    cat = agent.catalog
+    turn, _ = run_turn(agent, "I've seen all the pixar movies, something else animated")
+    assert turn.recommendations
+    assert all("pixar" not in cat.tags(cat.by_id[i]) for i in rec_ids(turn))
+    turn, _ = run_turn(agent, "I've watched every Nolan film, what else is like Inception?", conversation="c2")
+    assert turn.recommendations
+    assert all("Christopher Nolan" not in cat.people(cat.by_id[i]) for i in rec_ids(turn))

@@ -60,6 +60,9 @@ def matched_preferences(catalog: Catalog, item: Item, prefs: Preferences) -> lis
     duration = catalog.duration(item)
     if duration and (prefs.duration_max or prefs.duration_min):
         out.append(f"{int(duration)} min")
+    language = catalog.language(item)
+    if language and (prefs.language or prefs.exclude_language):
+        out.append(f"in {language}")
     alike: dict[tuple[str, ...], list[str]] = {}  # what the item shares (in its own order) -> named titles
     for named in list(dict.fromkeys([*prefs.anchor_items, *prefs.liked_items]))[:2]:  # "like Arrival"
         other = catalog.by_id.get(named)

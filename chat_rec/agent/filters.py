@@ -24,6 +24,7 @@ def is_filtered(prefs: Preferences) -> bool:
             prefs.duration_min is not None,
             prefs.duration_max is not None,
             bool(prefs.language),
+            bool(prefs.exclude_language),
             bool(prefs.exclude_categories),
             bool(prefs.include_categories),
             bool(prefs.disliked_people),
@@ -43,6 +44,8 @@ def passes(item: Item, prefs: Preferences, catalog: Catalog) -> bool:
     if prefs.duration_min is not None and (duration is None or duration < prefs.duration_min):
         return False
     if prefs.language and catalog.roles.language and catalog.language(item) != prefs.language:
+        return False
+    if prefs.exclude_language and catalog.language(item) == prefs.exclude_language:
         return False
     categories = set(catalog.categories(item))
     if categories & set(prefs.exclude_categories):

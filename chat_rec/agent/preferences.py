@@ -28,6 +28,7 @@ class Preferences:
     duration_min: int | None = None
     duration_max: int | None = None
     language: str | None = None
+    exclude_language: str | None = None  # "not in English", "a foreign film"
     query: str = ""  # the text retrieval embeds
 
     def to_dict(self) -> dict[str, Any]:
@@ -55,6 +56,8 @@ class Preferences:
             parts.append(f"at least {self.duration_min} min")
         if self.language:
             parts.append(f"in {self.language}")
+        if self.exclude_language:
+            parts.append(f"not in {self.exclude_language}")
         return "; ".join(parts)
 
     def has_content(self) -> bool:
@@ -70,6 +73,7 @@ class Preferences:
             or self.duration_max
             or self.duration_min
             or self.language
+            or self.exclude_language
             or self.exclude_categories
         )
 
@@ -98,8 +102,12 @@ class Preferences:
         out.disliked_tags = [t for t in out.disliked_tags if t not in self.liked_tags]  # the latest word wins
         out.liked_tags = [t for t in out.liked_tags if t not in self.disliked_tags]
         out.anchor_items = self.anchor_items or previous.anchor_items
-        for name in ("year_min", "year_max", "duration_min", "duration_max", "language"):
+        for name in ("year_min", "year_max", "duration_min", "duration_max", "language", "exclude_language"):
             value = getattr(self, name)
             if value is not None:
                 setattr(out, name, value)
+        if out.language is not None and out.language == out.exclude_language:  # the latest word wins
+            out.language, out.exclude_language = (
+                (None, self.exclude_language) if self.exclude_language else (out.language, None)
+            )
         return out

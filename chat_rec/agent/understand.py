@@ -44,6 +44,9 @@ ABOUT_THE_ASSISTANT = re.compile(
     r"earlier|instructions))\b",
     re.IGNORECASE,
 )
+# "I've seen all the Pixar films": the tag or person after it is ruled out, not wanted
+SEEN_ALL = re.compile(r"\b(?:seen|watched)\s+(?:all|every|most)\b(?:\W+\w+){0,2}\W*$", re.IGNORECASE)
+FOREIGN = re.compile(r"\b(foreign|non[- ]english|subtitled|subtitles|world cinema)\b", re.IGNORECASE)
 SEEN = re.compile(r"\b(seen|watched|saw)\b(?:\W+\w+){0,3}\W*$", re.IGNORECASE)
 SEEN_AFTER = re.compile(r"^\W*(?:\w+\W+){0,2}(already seen|seen it|seen that|watched it|watched that)", re.IGNORECASE)
 ORDINALS = {
@@ -62,7 +65,7 @@ ORDINALS = {
 }
 REFINE = re.compile(
     r"\b(more|less|another|other|else|instead|different|lighter|darker|older|newer|shorter|longer|"
-    r"similar|but|that one|those|again|fewer)\b",
+    r"similar|but|that one|those|again|fewer|actually|preferably|ideally|make it|only)\b",
     re.IGNORECASE,
 )
 
@@ -162,18 +165,24 @@ class Understander:
                 (prefs.exclude_categories if _negated(text, start) else prefs.include_categories).append(value)
         tags = {k: v for k, v in self.vocab.tags.items() if " " in k or "-" in k or len(k) >= 5}
         for value, start, _ in phrase_hits(text, tags):
-            (prefs.disliked_tags if _negated(text, start) else prefs.liked_tags).append(value)
+            ruled_out = _negated(text, start) or SEEN_ALL.search(text[:start])
+            (prefs.disliked_tags if ruled_out else prefs.liked_tags).append(value)
         self._ruled_out_words(text, prefs)
         for value, start, _ in [
             *phrase_hits(text, self.vocab.people),
             *self._surname_hits(text, titles, [link.item_id for link in links]),
         ]:
-            target = prefs.disliked_people if _negated(text, start) else prefs.liked_people
+            ruled_out = _negated(text, start) or SEEN_ALL.search(text[:start])
+            target = prefs.disliked_people if ruled_out else prefs.liked_people
             if value not in target:
                 target.append(value)
         for value, start, _ in phrase_hits(text, self.vocab.languages, max_words=2):
-            if value != self.vocab.common_language and not _negated(text, start):
-                prefs.language = value
+            if _negated(text, start):  # "not in English"
+                prefs.exclude_language = value
+            elif value != self.vocab.common_language or re.search(r"\bin\s+$", text[:start], re.I):
+                prefs.language = value  # the common language only when asked for outright: "in English"
+        if FOREIGN.search(text) and not prefs.language:
+            prefs.exclude_language = self.vocab.common_language
         _years(text, prefs, self.vocab.max_year)
         _durations(text, prefs)
         for name in prefs.include_categories:  # "a horror film, not too scary": the name wins over the synonym
