@@ -120,6 +120,18 @@ def test_lower_case_titles_count_after_a_cue_word(linker: TitleLinker) -> None:
     assert ids("i liked up") == []  # too short to trust
 
 
+def test_a_misspelt_title_after_a_cue_word_is_matched_fuzzily(linker: TitleLinker) -> None:
+    def found(text: str) -> list[tuple[str, str]]:
+        return [(link.item_id, text[link.start : link.end]) for link in linker.find_in_text(text)]
+
+    assert found("somethin like the matrx reloded") == [("2", "the matrx reloded")]
+    assert found("i loved ameliee and the matrix") == [("3", "ameliee"), ("1", "the matrix")]
+    assert found("something like the texas chainsaw masacre but scarier")[0][0] in ("11", "12")
+    assert found("the matrx reloded") == []  # no cue word: not read as a title
+    assert found("i like matrixes") == []  # a word close to a title word is not a typo of the title
+    assert found("i love rocky movies") == []  # known words: not fuzzed at all
+
+
 def test_a_matching_year_makes_a_short_or_initial_word_a_title(linker: TitleLinker) -> None:
     assert [link.item_id for link in linker.find_in_text("I loved Up (2009) and Matrix (1999)")] == ["7", "1"]
     assert [link.item_id for link in linker.find_in_text("Up (2009) was lovely")] == ["7"]

@@ -9,7 +9,8 @@ Two entry points:
   Numbers are normalised ("two", "II" -> "2"), so "star wars 5" meets "Episode V".
 - :meth:`TitleLinker.find_in_text` for a free message: scans word n-grams for exact
   normalised titles; one-word titles must be capitalised or quoted so "up" in "cheer me
-  up" is not the film *Up*.
+  up" is not the film *Up*. After a cue word ("like", "loved") a span with a word that no
+  title has is also matched fuzzily, so "somethin like interstelar" finds *Interstellar*.
 
 Deliberately left out: aliases in other languages and franchise reasoning beyond
 trailing numbers ("star wars 5" finds titles containing "star wars" and "5"/"v").
@@ -86,6 +87,11 @@ _CUE_WORDS = (
     r"like|likes|liked|love|loved|loves|enjoyed|enjoy|similar to|such as|seen|watched|saw|than|hated|"
     r"fan of|favou?rite(?: movie| film)? is|as good as"
 )
+# the words right after a cue, up to where a title plainly ends ("but", "and", punctuation)
+AFTER_CUE = re.compile(
+    rf"\b(?:{_CUE_WORDS})\s+((?:(?!but\b|and\b|or\b|with\b|without\b)[\w'’&-]+\s*){{1,4}})", re.IGNORECASE
+)
+MISSPELT_MIN_SCORE = 0.9
 TITLE_CUE = re.compile(rf"\b(?:{_CUE_WORDS})\s+$|\b(?:{_CUE_WORDS})\b[^.!?;]{{0,80}}(?:\band|\bor|,)\s+$", re.I)
 _COMMON_WORDS = (
     "this that them those these some more something anything what which movie movies film films stuff "
@@ -113,6 +119,7 @@ class TitleLinker:
         self.keys = list(self.by_key)
         self.keys_by_year = {y: sorted(keys) for y, keys in years.items()}
         self.max_words = max((len(k.split()) for k in self.keys), default=1)
+        self.title_words = {w for k in self.keys for w in k.split()}
         self._vocabulary: set[str] | None = None  # categories and tags, lower-cased (built on first use)
 
     def _year(self, item_id: str) -> int | None:
@@ -217,7 +224,32 @@ class TitleLinker:
                 found.append(Link(best.item_id, best.score, tokens[start][1], tokens[end - 1][2]))
                 for i in range(start, end):
                     used[i] = True
+        found.extend(self._misspelt(message, found))
         return sorted(found, key=lambda link: link.start)
+
+    def _misspelt(self, message: str, found: list[Link]) -> list[Link]:
+        """ "somethin like interstelar": after a cue word, a span with a word no catalog
+        title has is matched fuzzily (longest prefix first, score >= 0.9). Spans of known
+        words are left alone: they are not typos, and this keeps fuzzy matching rare."""
+        out: list[Link] = []
+        for cue in AFTER_CUE.finditer(message):
+            start = cue.start(1)
+            if any(link.start <= start < link.end for link in [*found, *out]):
+                continue
+            words = list(re.finditer(r"[\w'’&-]+", cue.group(1)))
+            for size in range(len(words), 0, -1):
+                span = cue.group(1)[: words[size - 1].end()]
+                unknown = [w for w in normalise(span).split() if len(w) >= 5 and not self._title_word(w)]
+                if not unknown or not self._distinctive(span):
+                    continue
+                best = self.link(span, limit=1, min_score=MISSPELT_MIN_SCORE)
+                if best and best[0].score >= MISSPELT_MIN_SCORE:
+                    out.append(Link(best[0].item_id, best[0].score, start, start + len(span)))
+                    break
+        return out
+
+    def _title_word(self, word: str) -> bool:
+        return word in self.title_words or word.rstrip("s") in self.title_words or word in COMMON_WORDS
 
     def _plausible(self, span: str, message: str, start: int, end: int) -> bool:
         words = span.split()
