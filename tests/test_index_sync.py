@@ -136,6 +136,23 @@ def test_model_mismatch_is_refused_with_the_rebuild_hint(tmp_path: Path) -> None
         sync_index(Catalog(catalog(5).items, other), open_index(tmp_path), embedder(tmp_path, FakeModel("model-a")))
 
 
+def test_synonyms_and_a_legacy_digest_do_not_ask_for_a_rebuild(tmp_path: Path) -> None:
+    model = FakeModel("model-a")
+    sync_index(catalog(5), open_index(tmp_path), embedder(tmp_path, model), progress=False)
+    tuned = MAPPING.model_copy(update={"synonyms": {"scary": "Horror"}})
+    report = sync_index(Catalog(catalog(5).items, tuned), open_index(tmp_path), embedder(tmp_path, model))
+    assert (report.unchanged, report.embedded) == (5, 0)
+
+    index = open_index(tmp_path)  # an index built before digests left the synonyms out
+    meta = {k: v for k, v in index.manifest().items() if k != "mapping_digest_version" and not k.startswith("hnsw:")}
+    index.collection.modify(metadata={**meta, "mapping_digest": "0123456789abcdef"})
+    report = sync_index(catalog(5), open_index(tmp_path), embedder(tmp_path, model), progress=False)
+    assert report.unchanged == 5 and open_index(tmp_path).manifest()["mapping_digest"] == MAPPING.digest()
+    renamed = MAPPING.model_copy(update={"name": "another-catalog", "text": "{title}!"})
+    with pytest.raises(IndexMismatchError, match="mapping"):  # a different mapping is still refused
+        sync_index(Catalog(catalog(5).items, renamed), open_index(tmp_path), embedder(tmp_path, model))
+
+
 def test_manifest_records_model_mapping_and_catalog(tmp_path: Path) -> None:
     cat = catalog(3)
     sync_index(cat, open_index(tmp_path), embedder(tmp_path, FakeModel("model-a")), progress=False)

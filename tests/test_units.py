@@ -158,3 +158,12 @@ def test_phrase_hits_ignore_case_take_plurals_and_respect_word_edges() -> None:
     hits = phrase_hits("Any good WESTERNS, Sci-Fi or a dark comedy? Warm ones", phrases)
     assert [value for value, _, _ in sorted(hits, key=lambda h: h[1])] == ["Western", "Sci-Fi", "dark comedy"]
     assert phrase_hits("a post-war drama", {"war": "War"}) == []  # "-war" is part of a longer word
+
+
+def test_mood_phrases_of_the_built_in_mapping(agent: Agent) -> None:
+    parse = agent.understander.parse
+    assert "tearjerker" in parse("I want to cry").liked_tags
+    assert "feel-good" in parse("something uplifting").liked_tags
+    ruled_out = parse("not another superhero movie please, something with action")
+    assert "superhero" in ruled_out.disliked_tags  # the tag, softly
+    assert ruled_out.exclude_categories == [] and "Action" in ruled_out.include_categories

@@ -83,7 +83,9 @@ class Mapping(BaseModel):
         return self
 
     def digest(self) -> str:
-        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
+        """What the index depends on. Synonyms are left out: they only steer how messages
+        are read, so tuning them must not ask for a rebuild."""
+        return hashlib.sha256(self.model_dump_json(exclude={"synonyms"}).encode()).hexdigest()[:16]
 
 
 def load_mapping(path: Path) -> Mapping:

@@ -58,6 +58,9 @@ def make_client(settings: Settings) -> Any:
     return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
 
 
+MAPPING_DIGEST_VERSION = 2  # 2: the digest leaves the synonyms out
+
+
 class ChromaIndex:
     def __init__(self, settings: Settings, client: Any | None = None) -> None:
         self.settings = settings
@@ -76,7 +79,7 @@ class ChromaIndex:
         meta.update(values)
         self.collection.modify(metadata=meta)
 
-    def check_compatible(self, embedding_model: str, mapping_digest: str) -> None:
+    def check_compatible(self, embedding_model: str, mapping_digest: str, mapping: str | None = None) -> None:
         manifest = self.manifest()
         built_model = manifest.get("embedding_model")
         if built_model and built_model != embedding_model:
@@ -84,7 +87,13 @@ class ChromaIndex:
                 f"the index was built with embedding model {built_model!r}, but {embedding_model!r} is configured"
             )
         built_mapping = manifest.get("mapping_digest")
-        if built_mapping and built_mapping != mapping_digest:
+        # digests before MAPPING_DIGEST_VERSION 2 covered the synonyms too, so they cannot be
+        # compared; a legacy index of the same mapping is kept (its rows' content hashes
+        # still catch any change in the embedded text) and gets the new digest on sync
+        legacy = (
+            manifest.get("mapping_digest_version", 1) < MAPPING_DIGEST_VERSION and manifest.get("mapping") == mapping
+        )
+        if built_mapping and built_mapping != mapping_digest and not legacy:
             raise IndexMismatchError("the index was built from a different catalog mapping file")
 
     # data ------------------------------------------------------------------

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from tqdm import tqdm
 
 from chat_rec.catalog.items import Catalog
-from chat_rec.index.chroma import ChromaIndex
+from chat_rec.index.chroma import MAPPING_DIGEST_VERSION, ChromaIndex
 from chat_rec.index.embedder import CachedEmbedder
 
 BATCH = 512
@@ -47,7 +47,7 @@ class SyncReport:
 
 def sync_index(catalog: Catalog, index: ChromaIndex, embedder: CachedEmbedder, progress: bool = True) -> SyncReport:
     started = time.perf_counter()
-    index.check_compatible(embedder.name, catalog.mapping.digest())
+    index.check_compatible(embedder.name, catalog.mapping.digest(), catalog.mapping.name)
     existing = index.hashes()
     report = SyncReport()
     todo = []
@@ -63,10 +63,14 @@ def sync_index(catalog: Catalog, index: ChromaIndex, embedder: CachedEmbedder, p
             report.changed += 1
     gone = sorted(set(existing) - set(catalog.by_id))
     report.deleted = len(gone)
+    manifest = index.manifest()
+    if manifest.get("mapping_digest") != catalog.mapping.digest():  # a legacy digest, or a first build
+        index.set_manifest(mapping_digest=catalog.mapping.digest(), mapping_digest_version=MAPPING_DIGEST_VERSION)
     if todo or gone or not index.manifest().get("complete"):
         index.set_manifest(
             embedding_model=embedder.name,
             mapping_digest=catalog.mapping.digest(),
+            mapping_digest_version=MAPPING_DIGEST_VERSION,
             mapping=catalog.mapping.name,
             index_version=INDEX_VERSION,
             complete=False,
