@@ -116,3 +116,22 @@ def test_cli_replay_exits_non_zero_on_failure(
     result = CliRunner().invoke(app, ["compare", str(tmp_path / "ok"), str(tmp_path / "bad")])
     assert result.exit_code == 0, result.output
     assert "paired turns" in result.output
+
+
+def test_language_and_series_assertions_fail_when_they_should(agent: Agent) -> None:
+    from chat_rec.eval.replay import check_expect
+    from chat_rec.eval.transcript import Expect
+    from chat_rec.memory.store import TurnRecord
+
+    def fails(expect: dict[str, object], picks: list[str]) -> list[str]:
+        record = TurnRecord("u", "c", "m", "r", "recommend", recommendations=[(i, "") for i in picks])
+        return check_expect(Expect.model_validate(expect), record, agent.catalog, lambda ref: ref)
+
+    toy_stories = ["toy-story-2-1999", "toy-story-3-2010", "up-2009"]
+    assert fails({"max_per_series": 1}, toy_stories) == [
+        "max_per_series: 2 picks of one series (Toy Story 2 (1999) [toy-story-2-1999], Toy Story 3 (2010) [toy-story-3-2010])"
+    ]
+    assert fails({"max_per_series": 2}, toy_stories) == []
+    assert fails({"max_per_series": 1}, ["frozen-2013", "up-2009"]) == []
+    korean = fails({"languages_exclude": ["korean"]}, ["oldboy-2003", "up-2009"])
+    assert korean == ["languages_exclude: Oldboy (2003) [oldboy-2003] is in Korean"]

@@ -86,7 +86,8 @@ def test_understanding_rules(agent: Agent) -> None:
     p = parse("something like The Matrix but I didn't like Inception")
     assert agent.space.linker.link("The Matrix")[0].item_id in p.liked_items
     assert agent.space.linker.link("Inception")[0].item_id in p.disliked_items
-    assert parse("cheer me up").intent == "clarify"
+    assert parse("hmm, anything?").intent == "clarify"
+    assert parse("cheer me up").liked_tags == ["feel-good"]  # a mood phrase of the built-in mapping
     assert parse("made after 2010 in French").year_min == 2011
     assert parse("made after 2010 in French").language == "French"
     assert not parse("it should cheer me up").liked_items  # "up" is not the film Up

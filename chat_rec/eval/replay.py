@@ -23,6 +23,7 @@ from typing import Any
 from chat_rec.agent.events import Done
 from chat_rec.agent.turn import Agent
 from chat_rec.catalog.items import Catalog
+from chat_rec.catalog.series import same_series
 from chat_rec.eval import metrics as M
 from chat_rec.eval.transcript import AssistantTurn, Conversation, Expect, FeedbackEvent, UserTurn
 from chat_rec.index.space import ItemSpace
@@ -119,6 +120,19 @@ def check_expect(
                 fails.append(f"max_duration: {name(item_id)} has no duration")
             elif minutes > expect.max_duration:
                 fails.append(f"max_duration: {name(item_id)} runs {minutes:g}, over {expect.max_duration:g}")
+        language = catalog.language(item)
+        if language and language.casefold() in {lang.casefold() for lang in expect.languages_exclude}:
+            fails.append(f"languages_exclude: {name(item_id)} is in {language}")
+    if expect.max_per_series is not None:
+        groups: list[list[str]] = []
+        for item_id in recs:
+            group = next((g for g in groups if same_series(catalog, catalog.by_id[g[0]], catalog.by_id[item_id])), None)
+            group.append(item_id) if group else groups.append([item_id])
+        fails += [
+            f"max_per_series: {len(g)} picks of one series ({', '.join(name(i) for i in g)})"
+            for g in groups
+            if len(g) > expect.max_per_series
+        ]
     return fails
 
 

@@ -38,6 +38,8 @@ class Expect(_Strict):
     year_min: int | None = None
     year_max: int | None = None
     max_duration: float | None = None
+    languages_exclude: list[str] = Field(default_factory=list)
+    max_per_series: int | None = None  # e.g. 1: not "Toy Story 2, 3 and 4" in one list
 
     def is_empty(self) -> bool:
         return not self.model_dump(exclude_defaults=True)
