@@ -101,3 +101,10 @@ def test_a_remake_is_called_another_version(agent: Agent) -> None:
     cat = agent.catalog
     old, new = cat.by_id["true-grit-1969"], cat.by_id["true-grit-2010"]
     assert "another version of True Grit" in matched_preferences(cat, old, Preferences(liked_items=[new.id]))
+
+
+def test_but_funnier_is_not_more_of_the_same_series(agent: Agent) -> None:
+    turn, _ = run_turn(agent, "like The Godfather but funnier")
+    assert turn.recommendations and "the-godfather-part-ii-1974" not in rec_ids(turn)
+    plain, _ = run_turn(agent, "like The Godfather", conversation="c2")
+    assert "the-godfather-part-ii-1974" in rec_ids(plain)  # without the contrast it is the first offer

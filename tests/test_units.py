@@ -168,3 +168,11 @@ def test_mood_phrases_of_the_built_in_mapping(agent: Agent) -> None:
     ruled_out = parse("not another superhero movie please, something with action")
     assert "superhero" in ruled_out.disliked_tags  # the tag, softly
     assert ruled_out.exclude_categories == [] and "Action" in ruled_out.include_categories
+
+
+def test_a_wanted_word_inside_a_longer_tag_counts_half() -> None:
+    from chat_rec.agent.retrieve import tag_match
+
+    assert tag_match({"space"}, {"space horror", "claustrophobic"}) == 0.5
+    assert tag_match({"space", "tense"}, {"space", "tense"}) == 1.0
+    assert tag_match({"space"}, {"spaceship crew"}) == 0.0  # whole words only

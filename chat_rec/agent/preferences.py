@@ -28,11 +28,12 @@ class Preferences:
     duration_min: int | None = None
     duration_max: int | None = None
     language: str | None = None
+    contrast: bool = False  # "like X but funnier": unlike the named titles in some way
     exclude_language: str | None = None  # "not in English", "a foreign film"
     query: str = ""  # the text retrieval embeds
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v not in (None, [], "")}
+        return {k: v for k, v in asdict(self).items() if v not in (None, [], "") and v is not False}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Preferences:
@@ -82,6 +83,7 @@ class Preferences:
         out = Preferences.from_dict(previous.to_dict())
         out.intent = self.intent
         out.query = self.query
+        out.contrast = self.contrast
         for name in (
             "liked_items",
             "disliked_items",

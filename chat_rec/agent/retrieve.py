@@ -68,6 +68,21 @@ def _top(scores: np.ndarray, k: int) -> np.ndarray:
     return part[np.argsort(-scores[part])]
 
 
+PARTIAL_TAG = 0.5
+
+
+def tag_match(wanted: set[str], item_tags: set[str]) -> float:
+    """Share of the wanted tags the item has; a wanted tag that is a whole word of one of
+    the item's tags counts ``PARTIAL_TAG`` ("space" in "space horror")."""
+    total = 0.0
+    for tag in wanted:
+        if tag in item_tags:
+            total += 1.0
+        elif any(f" {tag} " in f" {t} " for t in item_tags):
+            total += PARTIAL_TAG
+    return total / len(wanted)
+
+
 def _without_titles(text: str, item_ids: list[str], space: ItemSpace) -> str:
     """Content words only: named titles are handled by the seed signal and chat words
     ("something", "like") only add noise to BM25."""
@@ -106,6 +121,8 @@ def retrieve(
         qvec /= np.linalg.norm(qvec) or 1.0
     excluded = set(user.excluded) | set(prefs.disliked_items) | set(prefs.seen_items)
     excluded |= set(prefs.liked_items) | set(prefs.anchor_items)  # things the user named are not news to them
+    if prefs.contrast:  # "like The Godfather but funnier": more of the same series is not that
+        excluded |= set(space.series.siblings(named))
 
     def ok(item_id: str) -> bool:
         item = catalog.by_id.get(item_id)
@@ -161,7 +178,7 @@ def retrieve(
         elif seed_categories and categories:  # "like X": share X's categories
             feats[row, 4] = max(len(c & categories) / len(c | categories) for c in seed_categories)
         if tags:
-            feats[row, 5] = len(tags & {t.lower() for t in catalog.tags(item)}) / len(tags)
+            feats[row, 5] = tag_match(tags, {t.lower() for t in catalog.tags(item)})
         if people:
             feats[row, 6] = float(bool(people & set(catalog.people(item))))
     feats[:, 7] = np.asarray(signals.popularity(ids), dtype=np.float32)

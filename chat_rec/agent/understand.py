@@ -189,6 +189,7 @@ class Understander:
             if name in prefs.exclude_categories:
                 prefs.exclude_categories.remove(name)
         comparative = self._comparatives(text, prefs)
+        prefs.contrast = comparative
         seen_from_list = bool(set(prefs.seen_items) & set(previous_items))
         positive = prefs.liked_items or prefs.include_categories or prefs.liked_tags or prefs.liked_people
         negative = prefs.disliked_tags or prefs.exclude_categories or prefs.disliked_people or prefs.disliked_items
