@@ -88,4 +88,6 @@ def test_eval_redial_limit_10(tmp_path: Path) -> None:
     assert shown["model_reasons_written"] > 0
     for kind, examples in shown["reasons_rejected_examples"].items():  # each kind counted comes with examples
         assert shown["reasons_rejected"][kind] >= len(examples) > 0 and all("->" in e for e in examples)
+    kept = round(shown["model_reasons_kept"] * shown["model_reasons_written"])
+    assert len(shown["reasons_kept_examples"]) == min(kept, 10) and shown["prompt"].startswith("recommend@")
     assert 0 <= shown["recall_shown@3"] <= 1 and "shown recall" in result.output

@@ -67,6 +67,7 @@ def score_shown(
         fallbacks: dict[str, int] = {}
         rejected: dict[str, int] = {}  # why model reasons failed verification, by kind
         examples: dict[str, list[str]] = {}  # a few of each kind, for whoever tunes the prompt
+        kept_examples: list[str] = []
         for st in sampled:
             named = {st.candidates.ids[row] for row in st.named_rows}
             ranked = [(i, s) for i, s in rank(st.candidates, config) if i not in named]  # the agent's policy
@@ -88,6 +89,8 @@ def score_shown(
             for verdict in trace["verdicts"]:
                 written += bool(verdict["raw"])
                 kept += bool(verdict["raw"]) and bool(verdict["ok"])
+                if verdict["raw"] and verdict["ok"] and len(kept_examples) < 10:
+                    kept_examples.append(f"{run.space.catalog.by_id[verdict['item_id']].title}: {verdict['raw']}")
                 if verdict["raw"] and not verdict["ok"]:
                     kind = re.sub(r"[\d'\"(].*", "", str(verdict["problem"])).strip() or "other"
                     rejected[kind] = rejected.get(kind, 0) + 1
@@ -99,6 +102,7 @@ def score_shown(
         store.close()
     return {
         "llm": llm.name if llm else None,
+        "prompt": f"{recommend.name}@{recommend.version}",
         "turns": len(sampled),
         "shown_per_turn": shown / max(1, len(sampled)),
         f"recall_shown@{settings.n_recommendations}": hits / max(1, targets),
@@ -110,5 +114,6 @@ def score_shown(
         "compose_ms_p95": float(np.percentile(per_turn_ms, 95)) if per_turn_ms else 0.0,
         "reasons_rejected": dict(sorted(rejected.items(), key=lambda kv: -kv[1])),
         "reasons_rejected_examples": examples,
+        "reasons_kept_examples": kept_examples,
         "fallbacks": fallbacks,
     }
