@@ -53,6 +53,7 @@ def test_check_reason_rejects_wrong_facts(agent: Agent) -> None:
         "A drama about a linguist, a drama about a linguist and first contact.",
         "A cerebral heist drama about language and first contact.",  # "heist" is in no record of Arrival
         "Arrival (2016) is a film that fits the request perfectly.",  # says nothing about it
+        "Arrival (2016) is a science fiction drama that fits the request perfectly.",  # only its genres
     ):
         assert not check_reason(made_up, item, cat, vocab, []).ok, made_up
     assert check_reason("A cerebral heist-free drama.", item, cat, vocab, [], request="no heist films").ok

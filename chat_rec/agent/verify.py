@@ -263,6 +263,9 @@ def check_reason(
     specific = [w for w in re.findall(r"[a-z]+", lower) if len(w) > 3 and w not in GENERIC and w not in title_words]
     if not specific:
         return Verdict(False, "says nothing about the item itself")
+    genre_words = {w for c in catalog.categories(item) for w in re.findall(r"[a-z]+", c.lower())}
+    if all(w in genre_words or w.rstrip("s") in genre_words for w in specific):  # "a comedy that fits perfectly"
+        return Verdict(False, "names only its genre")
     ratio = support_ratio(text, record, request)
     if ratio < min_support:
         return Verdict(False, f"only {ratio:.0%} of its words are backed by the record or the request")
