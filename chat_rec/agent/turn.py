@@ -192,7 +192,8 @@ class Agent:
         prefs = apply_filters(prefs, filters)  # after remembering: sidebar filters are not stated tastes
         profile = self.store.preferences(user_id)
         knows_user = bool(profile["like_item"] or profile["like_attr"] or self.store.feedback(user_id)["like"])
-        if prefs.intent == "clarify" and not knows_user and not (history and history[-1].kind == "clarify"):
+        vague = prefs.intent == "clarify" and not knows_user and not (history and history[-1].kind == "clarify")
+        if vague or prefs.intent == "chat":
             yield from self._clarify(user_id, conversation_id, text, prefs, versions, started)
             return
         yield Status("retrieving")

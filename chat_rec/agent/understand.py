@@ -47,6 +47,13 @@ ABOUT_THE_ASSISTANT = re.compile(
 # "I've seen all the Pixar films": the tag or person after it is ruled out, not wanted
 SEEN_ALL = re.compile(r"\b(?:seen|watched)\s+(?:all|every|most)\b(?:\W+\w+){0,2}\W*$", re.IGNORECASE)
 FOREIGN = re.compile(r"\b(foreign|non[- ]english|subtitled|subtitles|world cinema)\b", re.IGNORECASE)
+# a question that is not about films ("what is the capital of France?") gets the clarifying
+# question too: with no film word and nothing from the catalog in it, any list would be noise
+QUESTION = re.compile(r"^\s*(what|who|where|when|how|why|which|is|are|can|could|do|does)\b|\?\s*$", re.IGNORECASE)
+FILM_WORDS = re.compile(
+    r"\b(movies?|films?|watch\w*|recommend\w*|suggest\w*|something|anything|show|see|seen|tonight|cinema)\b",
+    re.IGNORECASE,
+)
 SEEN = re.compile(r"\b(seen|watched|saw)\b(?:\W+\w+){0,3}\W*$", re.IGNORECASE)
 SEEN_AFTER = re.compile(r"^\W*(?:\w+\W+){0,2}(already seen|seen it|seen that|watched it|watched that)", re.IGNORECASE)
 ORDINALS = {
@@ -194,8 +201,9 @@ class Understander:
         positive = prefs.liked_items or prefs.include_categories or prefs.liked_tags or prefs.liked_people
         negative = prefs.disliked_tags or prefs.exclude_categories or prefs.disliked_people or prefs.disliked_items
         only_rules_out = bool(negative) and not positive  # "nothing too violent" narrows the list just shown
-        if ABOUT_THE_ASSISTANT.search(text) and not prefs.has_content():
-            prefs.intent = "clarify"
+        off_topic = bool(QUESTION.search(text)) and not FILM_WORDS.search(text)
+        if (ABOUT_THE_ASSISTANT.search(text) or off_topic) and not prefs.has_content():
+            prefs.intent = "chat"  # not a film request: the clarifying question, even for a known user
         elif previous_items and (self._refers_back(text, prefs) or comparative or seen_from_list or only_rules_out):
             prefs.intent = "refine"
             self._relative(text, previous_items, prefs)

@@ -52,7 +52,9 @@ class SentenceTransformerEmbedder:
             if self._model is None:
                 disable_telemetry()
                 from sentence_transformers import SentenceTransformer  # 8-12 s import: keep it lazy
+                from transformers.utils import logging as transformers_logging
 
+                transformers_logging.disable_progress_bar()  # "Loading weights" on every first query
                 self._model = SentenceTransformer(self.model_path, device="cpu")
         return self._model
 
