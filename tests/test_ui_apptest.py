@@ -93,6 +93,10 @@ def test_sidebar_filter_and_forget(ui_home: Path) -> None:
     for message in at.session_state.messages:
         for card in message.get("cards", []):
             assert "Animation" not in card["details"]["categories"]
+    at.selectbox(key="f_language").select("French").run()
+    at = send(at, "a romantic film")
+    french = [c for m in at.session_state.messages if m["role"] == "assistant" for c in m.get("cards", [])][-1]
+    assert french["details"]["language"] == "French"
     at.button(key="forget_confirm").click().run()
     assert not at.exception, at.exception
     assert at.session_state.messages == []

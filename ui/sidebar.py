@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from typing import Any
 
 import streamlit as st
@@ -130,6 +132,11 @@ def filters(agent: Agent) -> dict[str, Any]:
             duration = st.slider("Longest running time (min)", shortest, longest, longest, step=5, key="f_duration")
             if duration < longest:
                 out["duration_max"] = duration
+        languages = Counter(lang for lang in (catalog.language(i) for i in catalog.items) if lang)
+        if len(languages) > 1:
+            choice = st.selectbox("Language", ["any", *[lang for lang, _ in languages.most_common()]], key="f_language")
+            if choice != "any":
+                out["language"] = choice
         categories = sorted(catalog.vocabulary("categories"))
         excluded = st.multiselect("Never show", categories, key="f_exclude", placeholder="categories to leave out")
         if excluded:

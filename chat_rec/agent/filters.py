@@ -60,8 +60,9 @@ def passes(item: Item, prefs: Preferences, catalog: Catalog) -> bool:
 def apply_filters(prefs: Preferences, filters: dict[str, Any] | None) -> Preferences:
     """Merge filters set outside the message (the UI's sidebar) into what the turn understood.
 
-    Keys: ``year_min``, ``year_max``, ``duration_max`` (the stricter bound wins) and
-    ``exclude_categories`` (added to the message's exclusions, and dropped from its inclusions).
+    Keys: ``year_min``, ``year_max``, ``duration_max`` (the stricter bound wins),
+    ``exclude_categories`` (added to the message's exclusions, and dropped from its inclusions)
+    and ``language`` (replaces the message's language).
     """
     if not filters:
         return prefs
@@ -71,6 +72,9 @@ def apply_filters(prefs: Preferences, filters: dict[str, Any] | None) -> Prefere
         prefs.year_max = min(int(filters["year_max"]), prefs.year_max or int(filters["year_max"]))
     if filters.get("duration_max") is not None:
         prefs.duration_max = min(int(filters["duration_max"]), prefs.duration_max or int(filters["duration_max"]))
+    if filters.get("language"):
+        prefs.language = str(filters["language"])
+        prefs.exclude_language = None
     excluded = [str(c) for c in filters.get("exclude_categories") or []]
     if excluded:
         prefs.exclude_categories = list(dict.fromkeys([*prefs.exclude_categories, *excluded]))
