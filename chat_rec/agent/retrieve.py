@@ -1,10 +1,10 @@
 """Retrieve: gather candidates by several routes and compute one feature row each.
 
 Routes: dense (Chroma's HNSW; with hard filters, an exact scan of the in-memory vectors
-that keeps the best items passing them), lexical (BM25), neighbours
-of items the user named or liked, items related in interaction logs, the most
-popular items, and other titles of the series of a named item. Every candidate then gets the same features from the in-memory vectors,
-so ranking is a pure function of this table.
+that keeps the best items passing them), lexical (BM25), neighbours of items the user
+named or liked, items related in interaction logs, the most popular items, and the other
+films of a named film's series. Every candidate then gets the same features from the
+in-memory vectors, so ranking is a pure function of this table.
 
 Deliberately left out: learned query rewriting; the query is the user's own words plus
 the previous request when the turn refines it.
@@ -121,8 +121,10 @@ def retrieve(
         qvec /= np.linalg.norm(qvec) or 1.0
     excluded = set(user.excluded) | set(prefs.disliked_items) | set(prefs.seen_items)
     excluded |= set(prefs.liked_items) | set(prefs.anchor_items)  # things the user named are not news to them
+    series = space.series.siblings(named)  # "Toy Story 2" after "Toy Story"
     if prefs.contrast:  # "like The Godfather but funnier": more of the same series is not that
-        excluded |= set(space.series.siblings(named))
+        excluded |= set(series)
+        series = {}
 
     def ok(item_id: str) -> bool:
         item = catalog.by_id.get(item_id)
@@ -143,7 +145,6 @@ def retrieve(
     else:
         related = {}
     routes["popular"] = [i for i in signals.top_popular(n * 3) if ok(i)][: n // 2]
-    series = space.series.siblings(named)  # "Toy Story 2" after "Toy Story"
     routes["series"] = [i for i in series if ok(i)]
     if keep_named:  # after the other routes, so they fill the same table as without
         routes["named"] = [i for i in named if i in catalog.by_id and passes(catalog.by_id[i], prefs, catalog)]
