@@ -116,6 +116,8 @@ def test_lower_case_titles_count_after_a_cue_word(linker: TitleLinker) -> None:
     assert ids("something like the matrix") == ["1"]
     listed = ids("i loved the matrix, amelie and the texas chainsaw massacre")  # a list after the cue
     assert listed[:2] == ["1", "3"] and listed[2] in ("11", "12")  # (either version of the massacre)
+    assert ids("how about the matrix reloaded?") == ["2"]
+    assert ids("amelie is my favourite") == ["3"]
     assert ids("the matrix was on tv") == []  # no cue: lower-case words stay words
     assert ids("i liked up") == []  # too short to trust
 

@@ -85,8 +85,11 @@ class Link:
 # like interstellar", "i loved the godfather and pulp fiction" (a list after such a word).
 _CUE_WORDS = (
     r"like|likes|liked|love|loved|loves|enjoyed|enjoy|similar to|such as|seen|watched|saw|than|hated|"
-    r"fan of|favou?rite(?: movie| film)? is|as good as"
+    r"fan of|favou?rite(?: movie| film)? is|as good as|(?:movie|film) called|how about|"
+    r"the new|check out"
 )
+# words right after a lower-case title that show it is one: "internship is my favorite movie"
+TITLE_AFTER = re.compile(r"^\s+(?:is|was) (?:my|one of my) favou?rite", re.IGNORECASE)
 # the words right after a cue, up to where a title plainly ends ("but", "and", punctuation)
 AFTER_CUE = re.compile(
     rf"\b(?:{_CUE_WORDS})\s+((?:(?!but\b|and\b|or\b|with\b|without\b)[\w'’&-]+\s*){{1,4}})", re.IGNORECASE
@@ -192,7 +195,8 @@ class TitleLinker:
             words = self.catalog.vocabulary("categories") | self.catalog.vocabulary("tags")
             self._vocabulary = {v.lower() for v in words}
         lower = span.lower()
-        if lower in self._vocabulary or lower.rstrip("s") in self._vocabulary:
+        bare = normalise(span)  # "a horror": the category, after its article
+        if {lower, lower.rstrip("s"), bare, bare.rstrip("s")} & self._vocabulary:
             return False
         return any(len(w) >= 4 and w not in COMMON_WORDS for w in re.findall(r"[a-z]+", lower))
 
@@ -256,7 +260,8 @@ class TitleLinker:
         quoted = start > 0 and message[start - 1] in "\"'“‘*" and end < len(message) and message[end] in "\"'”’*"
         if quoted or message.strip(" \t\n.!?\"'“”") == span:  # quoted, or the whole message ("Arrival")
             return True
-        if TITLE_CUE.search(message[:start]) and self._distinctive(span):  # "something like interstellar"
+        cued = TITLE_CUE.search(message[:start]) or TITLE_AFTER.search(message[end:])
+        if cued and self._distinctive(span):  # "something like interstellar", "the movie knives out"
             return True
         capitalised = [w for w in words if w[:1].isupper() or w[:1].isdigit()]
         if len(words) == 1:
