@@ -164,6 +164,8 @@ def test_language_can_be_ruled_out_and_asked_for_outright(agent: Agent) -> None:
     turn, _ = run_turn(agent, "a thriller, but not in English")
     assert turn.recommendations and all(cat.language(cat.by_id[i]) != "English" for i in rec_ids(turn))
     assert all("in English" not in reason and "(Thriller" in reason for _, reason in turn.recommendations)
+    turn, _ = run_turn(agent, "actually, in English")  # the latest word wins over the ruled-out language
+    assert turn.recommendations and all(cat.language(cat.by_id[i]) == "English" for i in rec_ids(turn))
     turn, _ = run_turn(agent, "a foreign film", conversation="c2")
     assert turn.recommendations and all(cat.language(cat.by_id[i]) != "English" for i in rec_ids(turn))
     turn, _ = run_turn(agent, "a Korean thriller", conversation="c3")

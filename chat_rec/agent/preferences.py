@@ -109,7 +109,8 @@ class Preferences:
             if value is not None:
                 setattr(out, name, value)
         if out.language is not None and out.language == out.exclude_language:  # the latest word wins
-            out.language, out.exclude_language = (
-                (None, self.exclude_language) if self.exclude_language else (out.language, None)
-            )
+            if self.exclude_language:
+                out.language = None
+            else:
+                out.exclude_language = None
         return out

@@ -261,7 +261,7 @@ class TitleLinker:
         if quoted or message.strip(" \t\n.!?\"'“”") == span:  # quoted, or the whole message ("Arrival")
             return True
         cued = TITLE_CUE.search(message[:start]) or TITLE_AFTER.search(message[end:])
-        if cued and self._distinctive(span):  # "something like interstellar", "the movie knives out"
+        if cued and self._distinctive(span):  # "something like interstellar", "elf is my favourite"
             return True
         capitalised = [w for w in words if w[:1].isupper() or w[:1].isdigit()]
         if len(words) == 1:
