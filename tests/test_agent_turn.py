@@ -185,3 +185,13 @@ def test_seen_all_of_a_tag_or_person_rules_it_out(agent: Agent) -> None:
     turn, _ = run_turn(agent, "I've watched every Nolan film, what else is like Inception?", conversation="c2")
     assert turn.recommendations
     assert all("Christopher Nolan" not in cat.people(cat.by_id[i]) for i in rec_ids(turn))
+
+
+def test_a_question_about_a_named_film_is_answered_from_its_record_first(agent: Agent) -> None:
+    turn, events = run_turn(agent, "who directed Jaws?")
+    assert turn.reply.startswith("Jaws (1975): director: Steven Spielberg; cast: Roy Scheider")
+    first_text = next(e for e in events if isinstance(e, TextDelta))
+    assert first_text.text.startswith("Jaws (1975): director: Steven Spielberg")  # streamed before the picks
+    assert turn.recommendations and "jaws-1975" not in rec_ids(turn)
+    plain, _ = run_turn(agent, "something like Jaws", conversation="c2")
+    assert not plain.reply.startswith("Jaws (1975)")  # only a question gets the facts

@@ -48,6 +48,16 @@ def describe(catalog: Catalog, item: Item, prefs: Preferences | None = None) -> 
     }
 
 
+def facts_line(catalog: Catalog, item: Item) -> str:
+    """The record's plain facts about one item, for "who directed Jaws?": every people
+    field of the mapping, and the running time."""
+    described = describe(catalog, item)
+    parts = [f"{name.replace('_', ' ')}: {', '.join(people)}" for name, people in described["people_by_field"].items()]
+    if described["duration"]:
+        parts.append(f"{described['duration']} min")
+    return f"{catalog.display_title(item)}: {'; '.join(parts)}." if parts else ""
+
+
 def matched_preferences(catalog: Catalog, item: Item, prefs: Preferences) -> list[str]:
     """The user's stated wishes this item really satisfies (used by honest reasons)."""
     out = [c for c in prefs.include_categories if c in catalog.categories(item)]

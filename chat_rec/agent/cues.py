@@ -47,6 +47,8 @@ FILM_WORDS = re.compile(
     r"\b(movies?|films?|watch\w*|recommend\w*|suggest\w*|something|anything|show|see|seen|tonight|cinema)\b",
     re.IGNORECASE,
 )
+# "who directed Jaws?", "when was Alien released?": answered from the catalog before the picks
+FACT_QUESTION = re.compile(r"^\s*(?:who|when|what year|which year|how long)\b", re.IGNORECASE)
 SEEN = re.compile(r"\b(seen|watched|saw)\b(?:\W+\w+){0,3}\W*$", re.IGNORECASE)
 SEEN_AFTER = re.compile(r"^\W*(?:\w+\W+){0,2}(already seen|seen it|seen that|watched it|watched that)", re.IGNORECASE)
 ORDINALS = {

@@ -19,7 +19,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from chat_rec.agent.compose import describe, write_reason
+from chat_rec.agent.compose import describe, facts_line, write_reason
+from chat_rec.agent.cues import FACT_QUESTION
 from chat_rec.agent.events import Card, Clarify, Done, Event, Status, TextDelta
 from chat_rec.agent.filters import apply_filters
 from chat_rec.agent.preferences import Preferences
@@ -203,7 +204,11 @@ class Agent:
         yield Status("writing")
         recommend = self.prompt("recommend", versions.get("recommend"), user_id)
         intro_prompt = self.prompt("intro", versions.get("intro"), user_id)
+        fact = self._fact(text, prefs)
+        if fact:  # "who directed Jaws?": the record's answer first, then picks like it
+            yield TextDelta(fact + "\n")
         intro, picks, trace = yield from self.compose(text, prefs, result.shortlist, history, recommend, intro_prompt)
+        intro = f"{fact}\n{intro}" if fact else intro
         timings.update(trace.pop("timings"))
         if truncated:
             note = f"(Your message was long, so I read only its first {self.settings.max_message_chars} characters.)"
@@ -239,6 +244,12 @@ class Agent:
         )
         self.store.record_turn(record)
         yield Done(record)
+
+    def _fact(self, text: str, prefs: Preferences) -> str:
+        named = [i for i in [*prefs.anchor_items, *prefs.liked_items] if i in self.catalog]
+        if not named or not FACT_QUESTION.search(text):
+            return ""
+        return facts_line(self.catalog, self.catalog.by_id[named[0]])
 
     def _remember_preferences(self, user_id: str, prefs: Preferences) -> None:
         self.store.add_preferences(user_id, "like_item", prefs.liked_items)
