@@ -45,18 +45,22 @@ def series_key(title: str) -> str:
     return text if len(text) >= 2 else ""
 
 
-def same_series(catalog: Catalog, a: Item, b: Item) -> bool:
-    if a.id == b.id:
-        return False
-    key = series_key(a.title)
-    if not key or key != series_key(b.title):
-        return False
+def _share_genre(catalog: Catalog, a: Item, b: Item) -> bool:
+    """True unless both items have categories and none in common."""
     cats_a, cats_b = set(catalog.categories(a)), set(catalog.categories(b))
     return not (cats_a and cats_b) or bool(cats_a & cats_b)
 
 
+def same_series(catalog: Catalog, a: Item, b: Item) -> bool:
+    if a.id == b.id:
+        return False
+    key = series_key(a.title)
+    return bool(key) and key == series_key(b.title) and _share_genre(catalog, a, b)
+
+
 class SeriesIndex:
-    """Series key -> items, built once per catalog."""
+    """Series key -> items, built once per catalog. An item is in a series only when
+    another item of its key shares a genre with it, so the two *Frozen* films are not."""
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
@@ -66,7 +70,12 @@ class SeriesIndex:
             if key:
                 groups[key].append(item.id)
         self._groups = {k: ids for k, ids in groups.items() if 1 < len(ids) <= MAX_SERIES}
-        self._key = {i: k for k, ids in self._groups.items() for i in ids}
+        self._key = {
+            i: k for k, ids in self._groups.items() for i in ids if any(j != i and self._related(i, j) for j in ids)
+        }
+
+    def _related(self, a: str, b: str) -> bool:
+        return _share_genre(self.catalog, self.catalog.by_id[a], self.catalog.by_id[b])
 
     def key_of(self, item_id: str) -> str | None:
         """The series an item belongs to, if the catalog holds another film of it."""
@@ -81,8 +90,7 @@ class SeriesIndex:
             key = self._key.get(source)
             if key is None:
                 continue
-            a = self.catalog.by_id[source]
             for other in self._groups[key]:
-                if other not in out and other not in given and same_series(self.catalog, a, self.catalog.by_id[other]):
+                if other not in out and other not in given and self._related(source, other):
                     out[other] = source
         return out
