@@ -195,3 +195,17 @@ def test_a_question_about_a_named_film_is_answered_from_its_record_first(agent: 
     assert turn.recommendations and "jaws-1975" not in rec_ids(turn)
     plain, _ = run_turn(agent, "something like Jaws", conversation="c2")
     assert not plain.reply.startswith("Jaws (1975)")  # only a question gets the facts
+
+
+def test_a_named_person_missing_from_some_picks_is_said_out_loud(agent: Agent) -> None:
+    def with_her(turn) -> list[str]:
+        return [i for i in rec_ids(turn) if "Meryl Streep" in agent.catalog.people(agent.catalog.by_id[i])]
+
+    first, _ = run_turn(agent, "something with Meryl Streep", conversation="streep")
+    assert len(with_her(first)) == len(first.recommendations) and "Meryl Streep;" not in first.reply
+    older, _ = run_turn(agent, "older", conversation="streep")  # few films of hers are older than the list
+    having = with_her(older)
+    assert len(having) < len(older.recommendations)
+    titles = " and ".join(agent.catalog.by_id[i].title for i in having)
+    expected = f"Only {titles} ha" if having else "None of the films that fit has Meryl Streep"
+    assert older.reply.startswith(expected), older.reply

@@ -108,3 +108,9 @@ def test_but_funnier_is_not_more_of_the_same_series(agent: Agent) -> None:
     assert turn.recommendations and "the-godfather-part-ii-1974" not in rec_ids(turn)
     plain, _ = run_turn(agent, "like The Godfather", conversation="c2")
     assert "the-godfather-part-ii-1974" in rec_ids(plain)  # without the contrast it is the first offer
+
+
+def test_but_not_so_violent_is_not_more_of_the_same_series(agent: Agent) -> None:
+    turn, _ = run_turn(agent, "movies like The Godfather but not so violent")
+    assert turn.preferences.get("contrast") and "violent" in turn.preferences["disliked_tags"]
+    assert turn.recommendations and "the-godfather-part-ii-1974" not in rec_ids(turn)

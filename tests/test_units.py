@@ -119,6 +119,16 @@ def test_understanding_rules(agent: Agent) -> None:
     p = parse("nothing dark, and nothing too long")
     assert "dark comedy" in p.disliked_tags and not any("long" in t for t in p.disliked_tags)
     assert p.duration_max == 110
+    # "isn't" and "don't want" rule out like "not"; a short word after them dislikes its tags
+    p = parse("a scary movie that isn't gory")
+    assert "gory" in p.disliked_tags and "Horror" in p.include_categories
+    assert parse("i don't want anything scary").exclude_categories == ["Horror"]
+    assert parse("a comedy that isn't too long").duration_max == 110
+    # a child's age reads as the mapping's "kids"; a title with an age in it stays a title
+    assert parse("something my 8 year old and I can both enjoy").include_categories == ["Family"]
+    assert parse("a film for my 7-year-old").include_categories == ["Family"]
+    p = parse("like The 40-Year-Old Virgin")
+    assert p.liked_items and not p.include_categories
 
 
 def test_preferences_merge_keeps_negatives() -> None:

@@ -58,6 +58,20 @@ def facts_line(catalog: Catalog, item: Item) -> str:
     return f"{catalog.display_title(item)}: {'; '.join(parts)}." if parts else ""
 
 
+def missing_people(catalog: Catalog, prefs: Preferences, picks: list[str]) -> str:
+    """Say so when a person the user asked for is in too few of the picks: "older" after
+    "something with Meryl Streep" may leave no older film of hers, and the picks that
+    follow must not read as if they had her."""
+    notes = []
+    for person in prefs.liked_people:
+        having = [catalog.by_id[i].title for i in picks if person in catalog.people(catalog.by_id[i])]
+        if not having:
+            notes.append(f"None of the films that fit has {person}; these are the closest.")
+        elif len(having) < len(picks):
+            notes.append(f"Only {' and '.join(having)} {'has' if len(having) == 1 else 'have'} {person}.")
+    return " ".join(notes)
+
+
 def matched_preferences(catalog: Catalog, item: Item, prefs: Preferences) -> list[str]:
     """The user's stated wishes this item really satisfies (used by honest reasons)."""
     out = [c for c in prefs.include_categories if c in catalog.categories(item)]

@@ -11,20 +11,24 @@ from __future__ import annotations
 
 import re
 
-NEGATION = re.compile(
-    r"\b(not|no|nothing|without|never|hate[sd]?|dislike[sd]?|don'?t like|didn'?t like|can'?t stand|"
-    r"avoid|except|exclude|skip|less|other than|besides|instead of|anything but|isn'?t|aren'?t|too)\b(?:\W+\w+){0,3}\W*$",
-    re.IGNORECASE,
+# how people rule something out; "too" only counts before a word ("nothing too violent")
+_NEGATION_CUES = (
+    r"not|no|nothing|without|never|hate[sd]?|dislike[sd]?|don'?t like|didn'?t like|don'?t want|can'?t stand|"
+    r"avoid|except|exclude|skip|less|other than|besides|instead of|anything but|isn'?t|aren'?t|wasn'?t|too"
 )
-NEGATED_SPAN = re.compile(
-    r"\b(?:not|no|nothing|without|never|hate[sd]?|dislike[sd]?|don'?t like|didn'?t like|can'?t stand|avoid|except|"
-    r"exclude|skip|less|other than|besides|instead of|anything but|too)\b(?:[ \t]+[\w'-]+){0,3}",
+NEGATION = re.compile(rf"\b({_NEGATION_CUES})\b(?:\W+\w+){{0,3}}\W*$", re.IGNORECASE)
+NEGATED_SPAN = re.compile(rf"\b(?:{_NEGATION_CUES})\b(?:[ \t]+[\w'-]+){{0,3}}", re.IGNORECASE)
+# "like The Matrix but not so violent": unlike the named title in some way, as a comparative is
+BUT_NOT = re.compile(r"\bbut\s+(?:not|no|less|without|nothing|never|isn'?t)\b", re.IGNORECASE)
+# "my 8 year old": a child in the audience reads as the mapping's word "kids"
+CHILD_AGE = re.compile(
+    r"\b(?:[1-9]|1[0-2]|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)[- ]?(?:years?|yrs?)[- ]?olds?\b",
     re.IGNORECASE,
 )
 # the words of the negation cues above, so a ruled-out span's own words can be told apart
 _CUE_WORDS = (
     "not nothing without never hate hates hated dislike dislikes disliked don't didn't can't stand avoid except "
-    "exclude skip less other than besides instead anything isn't aren't too seen watched"
+    "exclude skip less other than besides instead anything isn't aren't wasn't too seen watched want"
 )
 CUE_WORDS = set(_CUE_WORDS.split())
 # words the year and duration rules already read ("nothing too long", "nothing old")

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from chat_rec.agent.compose import describe, facts_line, write_reason
+from chat_rec.agent.compose import describe, facts_line, missing_people, write_reason
 from chat_rec.agent.cues import FACT_QUESTION
 from chat_rec.agent.events import Card, Clarify, Done, Event, Status, TextDelta
 from chat_rec.agent.filters import apply_filters
@@ -204,11 +204,13 @@ class Agent:
         yield Status("writing")
         recommend = self.prompt("recommend", versions.get("recommend"), user_id)
         intro_prompt = self.prompt("intro", versions.get("intro"), user_id)
-        fact = self._fact(text, prefs)
-        if fact:  # "who directed Jaws?": the record's answer first, then picks like it
-            yield TextDelta(fact + "\n")
+        fact = self._fact(text, prefs)  # "who directed Jaws?": the record's answer first, then picks like it
+        missing = missing_people(self.catalog, prefs, result.shortlist[: self.settings.n_recommendations])
+        preface = "\n".join(line for line in (fact, missing) if line)
+        if preface:
+            yield TextDelta(preface + "\n")
         intro, picks, trace = yield from self.compose(text, prefs, result.shortlist, history, recommend, intro_prompt)
-        intro = f"{fact}\n{intro}" if fact else intro
+        intro = f"{preface}\n{intro}" if preface else intro
         timings.update(trace.pop("timings"))
         if truncated:
             note = f"(Your message was long, so I read only its first {self.settings.max_message_chars} characters.)"

@@ -15,6 +15,8 @@ import re
 
 from chat_rec.agent.cues import (
     ABOUT_THE_ASSISTANT,
+    BUT_NOT,
+    CHILD_AGE,
     CUE_WORDS,
     FILM_WORDS,
     FOREIGN,
@@ -69,7 +71,7 @@ def _durations(text: str, prefs: Preferences) -> None:
     if limit:
         amount = words.get(limit.group(1)) or float(limit.group(1))
         prefs.duration_max = int(amount * 60 if limit.group(2).startswith("h") else amount)
-    elif re.search(r"\b(short|quick|(?:not|nothing) too long|not long)\b", lower):
+    elif re.search(r"\b(short|quick|(?:not|nothing|isn'?t|aren'?t) too long|not long)\b", lower):
         prefs.duration_max = 110
     over = re.search(
         r"\b(?:over|longer than|more than|at least)\s+(\d+(?:\.\d+)?|an?|one|two|three)\s*(hours?|hrs?|h|minutes?|mins?)\b",
@@ -122,6 +124,10 @@ class Understander:
                 prefs.disliked_tags.append(value)
             else:
                 (prefs.exclude_categories if negated(text, start) else prefs.include_categories).append(value)
+        child = CHILD_AGE.search(text)  # "my 8 year old": whatever the mapping calls "kids"
+        kids = self.vocab.categories.get("kids")
+        if child and kids and kids not in prefs.include_categories and not negated(text, child.start()):
+            prefs.include_categories.append(kids)
         tags = {k: v for k, v in self.vocab.tags.items() if " " in k or "-" in k or len(k) >= 5}
         for value, start, _ in phrase_hits(text, tags):
             ruled_out = negated(text, start) or SEEN_ALL.search(text[:start])
@@ -148,7 +154,8 @@ class Understander:
             if name in prefs.exclude_categories:
                 prefs.exclude_categories.remove(name)
         comparative = self._comparatives(text, prefs)
-        prefs.contrast = comparative
+        # "like The Matrix but not so violent": more of the named film's series is not that either
+        prefs.contrast = comparative or any(BUT_NOT.search(text[link.end :]) for link in links)
         seen_from_list = bool(set(prefs.seen_items) & set(previous_items))
         positive = prefs.liked_items or prefs.include_categories or prefs.liked_tags or prefs.liked_people
         negative = prefs.disliked_tags or prefs.exclude_categories or prefs.disliked_people or prefs.disliked_items
