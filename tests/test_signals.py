@@ -134,6 +134,12 @@ def test_store_round_trip_and_feedback(tmp_path: Path, space: ItemSpace) -> None
     mixed = load_signals(settings, space)
     assert isinstance(mixed, CollabSignals) and {s.name for s in mixed.sources} == {"log", "feedback"}
     assert c in mixed.related([b])
+    # a benchmark run uses only the logs it names, not every log an earlier run stored here
+    other = events([("s2", a, 1.0), ("s2", c, 1.0)]).assign(source="other")
+    save_events(settings, other, IngestReport(source="other"), weight=1.0)
+    only = load_signals(settings, space, include_feedback=False, only={"log"})
+    assert isinstance(only, CollabSignals) and [s.name for s in only.sources] == ["log"]
+    assert {s.name for s in load_signals(settings, space).sources} == {"log", "other", "feedback"}  # type: ignore[attr-defined]
 
 
 def test_cold_catalog_gives_zero_collaborative_features(tmp_path: Path, space: ItemSpace) -> None:

@@ -27,6 +27,7 @@ MOVIELENS_STYLE = [
     ("10", "Rocky III (1982)"),
     ("11", "Texas Chainsaw Massacre, The (1974)"),
     ("12", "Texas Chainsaw Massacre, The (2003)"),
+    ("13", "About a Boy (2002)"),
 ]
 MAPPING = Mapping.model_validate(
     {
@@ -120,6 +121,9 @@ def test_lower_case_titles_count_after_a_cue_word(linker: TitleLinker) -> None:
     assert ids("amelie is my favourite") == ["3"]
     assert ids("the matrix was on tv") == []  # no cue: lower-case words stay words
     assert ids("i liked up") == []  # too short to trust
+    assert ids("a film about a boy and his dog") == []  # common words, no cue: not *About a Boy*
+    assert ids("i loved about a boy") == ids("About a Boy was great") == ["13"]
+    assert ids("texas chainsaw massacre remake") in (["11"], ["12"])  # a distinctive span needs no cue
 
 
 def test_a_misspelt_title_after_a_cue_word_is_matched_fuzzily(linker: TitleLinker) -> None:

@@ -129,6 +129,10 @@ def test_understanding_rules(agent: Agent) -> None:
     assert parse("a film for my 7-year-old").include_categories == ["Family"]
     p = parse("like The 40-Year-Old Virgin")
     assert p.liked_items and not p.include_categories
+    # the word after "about" is a topic even when short; a title's own "about" is not
+    assert parse("a movie about a dog").liked_tags == ["dogs"]
+    assert not parse("a film about a boy and his dog").liked_items
+    assert not parse("I loved About a Boy").liked_tags
 
 
 def test_preferences_merge_keeps_negatives() -> None:

@@ -25,6 +25,8 @@ CHILD_AGE = re.compile(
     r"\b(?:[1-9]|1[0-2]|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)[- ]?(?:years?|yrs?)[- ]?olds?\b",
     re.IGNORECASE,
 )
+# "a movie about a dog": the word after "about" is a topic, even when short ("dog", "war")
+ABOUT = re.compile(r"\babout\s+(?:(?:a|an|the|some|two|my)\s+)?([a-z][a-z-]{2,})\b", re.IGNORECASE)
 # the words of the negation cues above, so a ruled-out span's own words can be told apart
 _CUE_WORDS = (
     "not nothing without never hate hates hated dislike dislikes disliked don't didn't can't stand avoid except "

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from chat_rec.agent.cues import (
+    ABOUT,
     ABOUT_THE_ASSISTANT,
     BUT_NOT,
     CHILD_AGE,
@@ -133,6 +134,7 @@ class Understander:
             ruled_out = negated(text, start) or SEEN_ALL.search(text[:start])
             (prefs.disliked_tags if ruled_out else prefs.liked_tags).append(value)
         self._ruled_out_words(text, prefs)
+        self._topic(text, prefs, titles)
         for value, start, _ in [
             *phrase_hits(text, self.vocab.people),
             *self._surname_hits(text, titles, [link.item_id for link in links]),
@@ -221,6 +223,21 @@ class Understander:
                 for tag in self.vocab.tag_words.get(word, []):
                     if tag not in prefs.disliked_tags and tag not in prefs.liked_tags:
                         prefs.disliked_tags.append(tag)
+
+    def _topic(self, text: str, prefs: Preferences, titles: list[tuple[int, int]]) -> None:
+        """ "A movie about a dog": the word after "about" is wanted as a tag ("dogs"), or, when
+        only longer tags hold it ("space horror"), as a word those tags partly match."""
+        for m in ABOUT.finditer(text):
+            word = m.group(1).lower()
+            in_title = any(start <= m.start(1) < end for start, end in titles)  # "About a Boy"
+            if in_title or word in STOP or word in CUE_WORDS or negated(text, m.start()):
+                continue
+            forms = [word, f"{word}s", word[:-1] if word.endswith("s") else word]
+            tag = next((self.vocab.tags[f] for f in forms if f in self.vocab.tags), None)
+            tag = tag or next((f for f in forms if f in self.vocab.tag_words), None)
+            known = {t.lower() for t in [*prefs.liked_tags, *prefs.disliked_tags]}
+            if tag and not any(word in t for t in known) and tag.lower() not in known:
+                prefs.liked_tags.append(tag)
 
     def _ordinals(self, text: str, previous: list[str], prefs: Preferences) -> None:
         if not previous:

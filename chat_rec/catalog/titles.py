@@ -271,4 +271,5 @@ class TitleLinker:
             return bool(capitalised) and len(span) > 2 and (not initial or (bool(leads) and len(span) >= 4))
         if len(words) == 2:
             return len(capitalised) >= 1
-        return True
+        # "a film about a boy and his dog" is not *About a Boy*: a lower-case span of common words needs a cue
+        return bool(capitalised) or bool(cued) or self._distinctive(span)

@@ -58,7 +58,8 @@ def _ingest(space: ItemSpace, home: Path, interactions: list[Interaction], dialo
             reports.append(report.to_dict())
         else:
             reports.append(entry["report"])
-    return load_signals(settings, space, include_feedback=False), reports
+    sources = {f"{log.kind}-{log.path.stem}" for log in interactions}
+    return load_signals(settings, space, include_feedback=False, only=sources), reports
 
 
 def _progress(total: int, enabled: bool) -> Any:

@@ -11,6 +11,7 @@ feature is zero.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -60,9 +61,11 @@ def save_events(
     return path
 
 
-def load_events(settings: Settings) -> pd.DataFrame:
+def load_events(settings: Settings, only: Collection[str] | None = None) -> pd.DataFrame:
+    """Every ingested source's events, or only the sources named in ``only``."""
     folder = signals_dir(settings)
-    frames = [pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))] if folder.exists() else []
+    paths = sorted(folder.glob("*.parquet")) if folder.exists() else []
+    frames = [pd.read_parquet(p) for p in paths if only is None or p.stem in only]
     if not frames:
         return pd.DataFrame(columns=list(EVENT_COLUMNS))
     return pd.concat(frames, ignore_index=True)
@@ -108,8 +111,11 @@ def load_signals(
     space: ItemSpace,
     half_life_days: float | None = None,
     include_feedback: bool = True,
+    only: Collection[str] | None = None,
 ) -> Signals:
-    events = load_events(settings)
+    """``only``: use just these ingested sources (a benchmark run uses the logs it was given,
+    not every log an earlier run left in the same home)."""
+    events = load_events(settings, only)
     if include_feedback:
         feedback = feedback_events(settings)
         if not feedback.empty:
