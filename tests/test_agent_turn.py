@@ -209,3 +209,11 @@ def test_a_named_person_missing_from_some_picks_is_said_out_loud(agent: Agent) -
     titles = " and ".join(agent.catalog.by_id[i].title for i in having)
     expected = f"Only {titles} ha" if having else "None of the films that fit has Meryl Streep"
     assert older.reply.startswith(expected), older.reply
+
+
+def test_a_message_in_another_language_is_told_only_english_is_read(agent: Agent) -> None:
+    turn, _ = run_turn(agent, "una película de terror", conversation="es")
+    assert turn.kind == "clarify" and turn.recommendations == []
+    assert turn.reply.startswith("I can only read English")
+    turn, _ = run_turn(agent, "something like Amélie", conversation="fr")  # a title with accents is English enough
+    assert turn.kind == "recommend" and turn.recommendations

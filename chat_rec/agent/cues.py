@@ -27,6 +27,26 @@ CHILD_AGE = re.compile(
 )
 # "a movie about a dog": the word after "about" is a topic, even when short ("dog", "war")
 ABOUT = re.compile(r"\babout\s+(?:(?:a|an|the|some|two|my)\s+)?([a-z][a-z-]{2,})\b", re.IGNORECASE)
+# a message in another language ("una película de terror"): the embedding model and these
+# rules read English only, so such a message gets the question, with a note, not noise
+_OTHER_LANGUAGE_WORDS = (
+    "el los las una un película películas peli quiero algo gusta del para pero como más le les une des du et je "
+    "veux quelque chose avec pour très der das ein eine einen und ich möchte etwas mit für nicht ist il gli "
+    "voglio qualcosa che di qualche filme quero uma com"
+)
+OTHER_LANGUAGE_WORDS = set(_OTHER_LANGUAGE_WORDS.split())
+_ENGLISH_WORDS = "the an and with something like movie movies i want about for of to is in me my some any watch"
+ENGLISH_WORDS = set(_ENGLISH_WORDS.split())
+
+
+def other_language(text: str) -> bool:
+    """Is the message plainly not English: two or more common words of other languages and no
+    common English word (so "Amélie" or "something like La La Land" are English)."""
+    words = re.findall(r"[^\W\d_]+", text.lower())
+    foreign = sum(w in OTHER_LANGUAGE_WORDS for w in words)
+    return len(words) >= 3 and foreign >= 2 and not any(w in ENGLISH_WORDS for w in words)
+
+
 # the words of the negation cues above, so a ruled-out span's own words can be told apart
 _CUE_WORDS = (
     "not nothing without never hate hates hated dislike dislikes disliked don't didn't can't stand avoid except "

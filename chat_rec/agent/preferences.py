@@ -11,7 +11,7 @@ from typing import Any
 
 @dataclass
 class Preferences:
-    intent: str = "recommend"  # recommend | refine | clarify (vague) | chat (not a film request)
+    intent: str = "recommend"  # recommend | refine | clarify (vague) | chat (not a film request) | other_language
     liked_items: list[str] = field(default_factory=list)
     disliked_items: list[str] = field(default_factory=list)
     seen_items: list[str] = field(default_factory=list)

@@ -38,6 +38,8 @@ from chat_rec.prompts.usage import note_prompt, track_prompts, tracked_prompts
 from chat_rec.settings import Settings
 from chat_rec.signals import Signals
 
+ONLY_ENGLISH = "I can only read English so far, so please tell me in English."
+
 
 @dataclass
 class Ranked:
@@ -194,7 +196,7 @@ class Agent:
         profile = self.store.preferences(user_id)
         knows_user = bool(profile["like_item"] or profile["like_attr"] or self.store.feedback(user_id)["like"])
         vague = prefs.intent == "clarify" and not knows_user and not (history and history[-1].kind == "clarify")
-        if vague or prefs.intent == "chat":
+        if vague or prefs.intent in ("chat", "other_language"):
             yield from self._clarify(user_id, conversation_id, text, prefs, versions, started)
             return
         yield Status("retrieving")
@@ -279,6 +281,8 @@ class Agent:
         prompt = self.prompt("clarify", versions.get("clarify"), user_id)
         options = self._top_categories()[:4]
         question = prompt.render_text(options=options)
+        if prefs.intent == "other_language":
+            question = f"{ONLY_ENGLISH} {question}"
         yield TextDelta(question)
         yield Clarify(question, options)
         record = TurnRecord(

@@ -30,6 +30,7 @@ from chat_rec.agent.cues import (
     SEEN_AFTER,
     SEEN_ALL,
     negated,
+    other_language,
 )
 from chat_rec.agent.preferences import Preferences
 from chat_rec.agent.vocabulary import STOP, Vocabulary, content_words, phrase_hits
@@ -163,7 +164,9 @@ class Understander:
         negative = prefs.disliked_tags or prefs.exclude_categories or prefs.disliked_people or prefs.disliked_items
         only_rules_out = bool(negative) and not positive  # "nothing too violent" narrows the list just shown
         off_topic = bool(QUESTION.search(text)) and not FILM_WORDS.search(text)
-        if (ABOUT_THE_ASSISTANT.search(text) or off_topic) and not prefs.has_content():
+        if other_language(text) and not prefs.has_content():
+            prefs.intent = "other_language"  # the question, with a note that only English is read
+        elif (ABOUT_THE_ASSISTANT.search(text) or off_topic) and not prefs.has_content():
             prefs.intent = "chat"  # not a film request: the clarifying question, even for a known user
         elif previous_items and (self._refers_back(text, prefs) or comparative or seen_from_list or only_rules_out):
             prefs.intent = "refine"
