@@ -6,7 +6,7 @@ import numpy as np
 
 from chat_rec.agent.preferences import Preferences
 from chat_rec.agent.rank import RankingConfig, mmr, rank
-from chat_rec.agent.retrieve import FEATURES, Candidates
+from chat_rec.agent.retrieve import FEATURES, Candidates, UserContext, retrieve
 from chat_rec.agent.turn import Agent
 from chat_rec.agent.verify import check_reason, support_ratio
 from tests.helpers import RecordingLLM, run_turn
@@ -133,6 +133,10 @@ def test_understanding_rules(agent: Agent) -> None:
     assert parse("a movie about a dog").liked_tags == ["dogs"]
     assert not parse("a film about a boy and his dog").liked_items
     assert not parse("I loved About a Boy").liked_tags
+    # a country names its language when the catalog has films in it
+    assert parse("a horror movie from south korea").language == "Korean"
+    assert parse("nothing from France").exclude_language == "French"
+    assert parse("a movie from Narnia").language is None
 
 
 def test_preferences_merge_keeps_negatives() -> None:
@@ -191,3 +195,23 @@ def test_a_wanted_word_inside_a_longer_tag_counts_half() -> None:
     assert tag_match({"space"}, {"space horror", "claustrophobic"}) == 0.5
     assert tag_match({"space", "tense"}, {"space", "tense"}) == 1.0
     assert tag_match({"space"}, {"spaceship crew"}) == 0.0  # whole words only
+
+
+def test_like_a_title_scores_the_share_of_its_tags_each_candidate_has(agent: Agent) -> None:
+    parasite = agent.space.linker.link("Parasite")[0].item_id
+    wanted = {t.lower() for t in agent.catalog.tags(agent.catalog.by_id[parasite])}
+    candidates = retrieve(agent.space, Preferences(liked_items=[parasite]), UserContext(), agent.signals)
+    tag = candidates.column("tag")
+    for item_id, value in zip(candidates.ids, tag, strict=True):
+        have = {t.lower() for t in agent.catalog.tags(agent.catalog.by_id[item_id])}
+        assert value >= len(wanted & have) / len(wanted) - 1e-6  # exact shared tags, at least
+    assert tag.max() > 0
+    stated = retrieve(
+        agent.space, Preferences(liked_items=[parasite], liked_tags=["heist"]), UserContext(), agent.signals
+    )
+    heist = [
+        v
+        for i, v in zip(stated.ids, stated.column("tag"), strict=True)
+        if "heist" in agent.catalog.tags(agent.catalog.by_id[i])
+    ]
+    assert heist and min(heist) == 1.0  # a stated tag replaces the named title's tags

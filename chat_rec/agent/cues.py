@@ -47,6 +47,32 @@ def other_language(text: str) -> bool:
     return len(words) >= 3 and foreign >= 2 and not any(w in ENGLISH_WORDS for w in words)
 
 
+# "a film from Japan": a country names the language its films are in, when the catalog has it
+COUNTRY_LANGUAGE = {
+    "japan": "Japanese",
+    "korea": "Korean",
+    "south korea": "Korean",
+    "france": "French",
+    "italy": "Italian",
+    "germany": "German",
+    "spain": "Spanish",
+    "mexico": "Spanish",
+    "argentina": "Spanish",
+    "china": "Mandarin",
+    "hong kong": "Cantonese",
+    "taiwan": "Mandarin",
+    "india": "Hindi",
+    "sweden": "Swedish",
+    "denmark": "Danish",
+    "norway": "Norwegian",
+    "russia": "Russian",
+    "brazil": "Portuguese",
+    "portugal": "Portuguese",
+    "iran": "Persian",
+    "poland": "Polish",
+    "turkey": "Turkish",
+}
+FROM_COUNTRY = re.compile(rf"\bfrom\s+({'|'.join(COUNTRY_LANGUAGE)})\b", re.IGNORECASE)
 # the words of the negation cues above, so a ruled-out span's own words can be told apart
 _CUE_WORDS = (
     "not nothing without never hate hates hated dislike dislikes disliked don't didn't can't stand avoid except "

@@ -18,9 +18,11 @@ from chat_rec.agent.cues import (
     ABOUT_THE_ASSISTANT,
     BUT_NOT,
     CHILD_AGE,
+    COUNTRY_LANGUAGE,
     CUE_WORDS,
     FILM_WORDS,
     FOREIGN,
+    FROM_COUNTRY,
     MEASURE_WORDS,
     NEGATED_SPAN,
     ORDINALS,
@@ -149,6 +151,12 @@ class Understander:
                 prefs.exclude_language = value
             elif value != self.vocab.common_language or re.search(r"\bin\s+$", text[:start], re.I):
                 prefs.language = value  # the common language only when asked for outright: "in English"
+        country = FROM_COUNTRY.search(text)  # "a film from Japan" is in Japanese, if the catalog has any
+        spoken = self.vocab.languages.get(COUNTRY_LANGUAGE[country.group(1).lower()].lower()) if country else None
+        if country and spoken and negated(text, country.start()):
+            prefs.exclude_language = spoken
+        elif spoken and not prefs.language:
+            prefs.language = spoken
         if FOREIGN.search(text) and not prefs.language:
             prefs.exclude_language = self.vocab.common_language
         _years(text, prefs, self.vocab.max_year)
