@@ -89,6 +89,7 @@ def test_understanding_rules(agent: Agent) -> None:
     assert agent.space.linker.link("Inception")[0].item_id in p.disliked_items
     assert parse("hmm, anything?").intent == "clarify"
     assert parse("cheer me up").liked_tags == ["feel-good"]  # a mood phrase of the built-in mapping
+    assert parse("a sad movie").liked_tags == ["tearjerker"] and parse("a happy film").liked_tags == ["feel-good"]
     assert parse("made after 2010 in French").year_min == 2011
     assert parse("made after 2010 in French").language == "French"
     assert not parse("it should cheer me up").liked_items  # "up" is not the film Up
