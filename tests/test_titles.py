@@ -122,6 +122,8 @@ def test_lower_case_titles_count_after_a_cue_word(linker: TitleLinker) -> None:
     assert ids("the matrix was on tv") == []  # no cue: lower-case words stay words
     assert ids("i liked up") == []  # too short to trust
     assert ids("a film about a boy and his dog") == []  # common words, no cue: not *About a Boy*
+    assert ids("how about the movie amelie?") == ["3"]  # "the movie" between the cue and the title
+    assert ids("i would recommend the matrix reloaded") == ["2"]
     assert ids("i loved about a boy") == ids("About a Boy was great") == ["13"]
     assert ids("texas chainsaw massacre remake") in (["11"], ["12"])  # a distinctive span needs no cue
 

@@ -86,16 +86,15 @@ class Link:
 _CUE_WORDS = (
     r"like|likes|liked|love|loved|loves|enjoyed|enjoy|similar to|such as|seen|watched|saw|than|hated|"
     r"fan of|favou?rite(?: movie| film)? is|as good as|(?:movie|film) called|how about|"
-    r"the new|check out"
+    r"the new|check out|recommend|suggest"
 )
+_CUE = rf"(?:{_CUE_WORDS})(?:\s+(?:the\s+)?(?:movie|film))?"  # "how about the movie knives out"
 # words right after a lower-case title that show it is one: "internship is my favorite movie"
 TITLE_AFTER = re.compile(r"^\s+(?:is|was) (?:my|one of my) favou?rite", re.IGNORECASE)
 # the words right after a cue, up to where a title plainly ends ("but", "and", punctuation)
-AFTER_CUE = re.compile(
-    rf"\b(?:{_CUE_WORDS})\s+((?:(?!but\b|and\b|or\b|with\b|without\b)[\w'’&-]+\s*){{1,4}})", re.IGNORECASE
-)
+AFTER_CUE = re.compile(rf"\b{_CUE}\s+((?:(?!but\b|and\b|or\b|with\b|without\b)[\w'’&-]+\s*){{1,4}})", re.IGNORECASE)
 MISSPELT_MIN_SCORE = 0.9
-TITLE_CUE = re.compile(rf"\b(?:{_CUE_WORDS})\s+$|\b(?:{_CUE_WORDS})\b[^.!?;]{{0,80}}(?:\band|\bor|,)\s+$", re.I)
+TITLE_CUE = re.compile(rf"\b{_CUE}\s+$|\b(?:{_CUE_WORDS})\b[^.!?;]{{0,80}}(?:\band|\bor|,)\s+$", re.I)
 _COMMON_WORDS = (
     "this that them those these some more something anything what which movie movies film films stuff "
     "thing things kind sort type good great best really very much with about from into over"
