@@ -28,6 +28,7 @@ MOVIELENS_STYLE = [
     ("11", "Texas Chainsaw Massacre, The (1974)"),
     ("12", "Texas Chainsaw Massacre, The (2003)"),
     ("13", "About a Boy (2002)"),
+    ("14", "Avengers: Endgame (2019)"),
 ]
 MAPPING = Mapping.model_validate(
     {
@@ -124,6 +125,9 @@ def test_lower_case_titles_count_after_a_cue_word(linker: TitleLinker) -> None:
     assert ids("a film about a boy and his dog") == []  # common words, no cue: not *About a Boy*
     assert ids("how about the movie amelie?") == ["3"]  # "the movie" between the cue and the title
     assert ids("i would recommend the matrix reloaded") == ["2"]
+    # a space more or less: one title, not three words that are titles of their own
+    assert ids("I loved Avengers End Game") == ["14"]
+    assert ids("we watched Avengers Endgame and The Matrix") == ["14", "1"]
     assert ids("i loved about a boy") == ids("About a Boy was great") == ["13"]
     assert ids("texas chainsaw massacre remake") in (["11"], ["12"])  # a distinctive span needs no cue
 

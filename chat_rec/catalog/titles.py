@@ -94,6 +94,7 @@ TITLE_AFTER = re.compile(r"^\s+(?:is|was) (?:my|one of my) favou?rite", re.IGNOR
 # the words right after a cue, up to where a title plainly ends ("but", "and", punctuation)
 AFTER_CUE = re.compile(rf"\b{_CUE}\s+((?:(?!but\b|and\b|or\b|with\b|without\b)[\w'’&-]+\s*){{1,4}})", re.IGNORECASE)
 MISSPELT_MIN_SCORE = 0.9
+SQUASHED_MIN_CHARS = 8  # spaces are ignored only in longer spans: "at tack" is no title
 TITLE_CUE = re.compile(rf"\b{_CUE}\s+$|\b(?:{_CUE_WORDS})\b[^.!?;]{{0,80}}(?:\band|\bor|,)\s+$", re.I)
 _COMMON_WORDS = (
     "this that them those these some more something anything what which movie movies film films stuff "
@@ -119,6 +120,10 @@ class TitleLinker:
                     self.weight[(key, item.id)] = weight
                 years[int(year) if year else None].add(key)
         self.keys = list(self.by_key)
+        # "Avengers End Game", "spiderman": a title typed with a space more or less
+        self.squashed: dict[str, str] = {}
+        for key in self.keys:
+            self.squashed.setdefault(key.replace(" ", ""), key)
         self.keys_by_year = {y: sorted(keys) for y, keys in years.items()}
         self.max_words = max((len(k.split()) for k in self.keys), default=1)
         self.title_words = {w for k in self.keys for w in k.split()}
@@ -210,6 +215,8 @@ class TitleLinker:
                 if any(used[start : start + size]):
                     continue
                 key = normalise(" ".join(n for n in norm[start : start + size] if n))
+                if key not in self.by_key and len(key) >= SQUASHED_MIN_CHARS:
+                    key = self.squashed.get(key.replace(" ", ""), key)
                 if key not in self.by_key:
                     continue
                 span = message[tokens[start][1] : tokens[start + size - 1][2]]
