@@ -29,6 +29,8 @@ MOVIELENS_STYLE = [
     ("12", "Texas Chainsaw Massacre, The (2003)"),
     ("13", "About a Boy (2002)"),
     ("14", "Avengers: Endgame (2019)"),
+    ("15", "Dune (1984)"),
+    ("16", "Dune (2021)"),
 ]
 MAPPING = Mapping.model_validate(
     {
@@ -128,6 +130,7 @@ def test_lower_case_titles_count_after_a_cue_word(linker: TitleLinker) -> None:
     # a space more or less: one title, not three words that are titles of their own
     assert ids("I loved Avengers End Game") == ["14"]
     assert ids("we watched Avengers Endgame and The Matrix") == ["14", "1"]
+    assert ids("have you seen the new Dune?") == ["16"] and ids("I loved Dune (1984)") == ["15"]
     assert ids("i loved about a boy") == ids("About a Boy was great") == ["13"]
     assert ids("texas chainsaw massacre remake") in (["11"], ["12"])  # a distinctive span needs no cue
 

@@ -93,6 +93,7 @@ _CUE = rf"(?:{_CUE_WORDS})(?:\s+(?:the\s+)?(?:movie|film))?"  # "how about the m
 TITLE_AFTER = re.compile(r"^\s+(?:is|was) (?:my|one of my) favou?rite", re.IGNORECASE)
 # the words right after a cue, up to where a title plainly ends ("but", "and", punctuation)
 AFTER_CUE = re.compile(rf"\b{_CUE}\s+((?:(?!but\b|and\b|or\b|with\b|without\b)[\w'’&-]+\s*){{1,4}})", re.IGNORECASE)
+NEWEST = re.compile(r"\b(?:the\s+)?(?:new|newest|latest|recent)\s+$", re.IGNORECASE)
 MISSPELT_MIN_SCORE = 0.9
 SQUASHED_MIN_CHARS = 8  # spaces are ignored only in longer spans: "at tack" is no title
 TITLE_CUE = re.compile(rf"\b{_CUE}\s+$|\b(?:{_CUE_WORDS})\b[^.!?;]{{0,80}}(?:\band|\bor|,)\s+$", re.I)
@@ -231,6 +232,8 @@ class TitleLinker:
                 if not dated and not self._plausible(span, message, tokens[start][1], tokens[start + size - 1][2]):
                     continue
                 best = self._pick(self.by_key[key], year, 1.0, key)[0]
+                if year is None and NEWEST.search(message[: tokens[start][1]]):  # "the new Dune": the 2021 one
+                    best = max(self._pick(self.by_key[key], None, 1.0, key), key=lambda x: self._year(x.item_id) or 0)
                 found.append(Link(best.item_id, best.score, tokens[start][1], tokens[end - 1][2]))
                 for i in range(start, end):
                     used[i] = True
