@@ -231,9 +231,10 @@ class TitleLinker:
                 dated = dated and any(abs((self._year(i) or 0) - (year or 0)) <= 1 for i in self.by_key[key])
                 if not dated and not self._plausible(span, message, tokens[start][1], tokens[start + size - 1][2]):
                     continue
-                best = self._pick(self.by_key[key], year, 1.0, key)[0]
+                picks = self._pick(self.by_key[key], year, 1.0, key)
+                best = picks[0]
                 if year is None and NEWEST.search(message[: tokens[start][1]]):  # "the new Dune": the 2021 one
-                    best = max(self._pick(self.by_key[key], None, 1.0, key), key=lambda x: self._year(x.item_id) or 0)
+                    best = max(picks, key=lambda link: self._year(link.item_id) or 0)
                 found.append(Link(best.item_id, best.score, tokens[start][1], tokens[end - 1][2]))
                 for i in range(start, end):
                     used[i] = True

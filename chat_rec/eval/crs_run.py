@@ -44,12 +44,14 @@ def _ingest(space: ItemSpace, home: Path, interactions: list[Interaction], dialo
     settings = Settings(home=home, llm="none")
     known = _manifest(settings)
     reports = []
+    sources: set[str] = set()
     for log in interactions:
         if log.path.resolve() == dialogs.resolve():
             raise InputError(
                 "the evaluation dialogs cannot be an interaction log", "Pass training dialogs to --interactions."
             )
         source = f"{log.kind}-{log.path.stem}"
+        sources.add(source)
         entry = known.get(source)
         if entry is None or entry.get("weight") != log.weight:
             mapping = InteractionMapping(kind=log.kind, source=source, weight=log.weight)  # type: ignore[arg-type]
@@ -58,7 +60,6 @@ def _ingest(space: ItemSpace, home: Path, interactions: list[Interaction], dialo
             reports.append(report.to_dict())
         else:
             reports.append(entry["report"])
-    sources = {f"{log.kind}-{log.path.stem}" for log in interactions}
     return load_signals(settings, space, include_feedback=False, only=sources), reports
 
 
