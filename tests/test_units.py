@@ -199,6 +199,8 @@ def test_a_wanted_word_inside_a_longer_tag_counts_half() -> None:
 
 
 def test_like_a_title_scores_the_share_of_its_tags_each_candidate_has(agent: Agent) -> None:
+    from chat_rec.agent.retrieve import tag_match
+
     parasite = agent.space.linker.link("Parasite")[0].item_id
     wanted = {t.lower() for t in agent.catalog.tags(agent.catalog.by_id[parasite])}
     candidates = retrieve(agent.space, Preferences(liked_items=[parasite]), UserContext(), agent.signals)
@@ -210,9 +212,21 @@ def test_like_a_title_scores_the_share_of_its_tags_each_candidate_has(agent: Age
     stated = retrieve(
         agent.space, Preferences(liked_items=[parasite], liked_tags=["heist"]), UserContext(), agent.signals
     )
-    heist = [
-        v
-        for i, v in zip(stated.ids, stated.column("tag"), strict=True)
-        if "heist" in agent.catalog.tags(agent.catalog.by_id[i])
-    ]
-    assert heist and min(heist) == 1.0  # a stated tag replaces the named title's tags
+    for item_id, value in zip(stated.ids, stated.column("tag"), strict=True):
+        have = {t.lower() for t in agent.catalog.tags(agent.catalog.by_id[item_id])}
+        shared = tag_match(wanted, have)  # "like Parasite but a heist": half each
+        assert abs(value - ((1.0 if "heist" in have else 0.0) + shared) / 2) < 1e-6
+
+
+def test_lexical_search_matches_other_forms_of_a_word() -> None:
+    from chat_rec.index.lexical import LexicalIndex
+
+    index = LexicalIndex(
+        ["lady", "heat", "widow"],
+        ["A spaniel and a mutt. Tags: dogs, romance", "A heist in Los Angeles", "A widow grieving her husband"],
+    )
+    dogs = index.scores("a movie about a dog")
+    assert dogs[0] > 0 and dogs[1] == 0 and dogs[2] == 0  # "dog" finds "dogs"
+    assert index.scores("heists")[1] > 0
+    assert index.scores("grieve")[2] > 0
+    assert not index.scores("the and of").any()  # stop words only: nothing matches

@@ -170,21 +170,23 @@ def retrieve(
     seed_categories = [set(catalog.categories(catalog.by_id[s])) for s in named]
     seed_categories = [c for c in seed_categories if c]
     tags = {t.lower() for t in prefs.liked_tags}
-    seed_tags = [{t.lower() for t in catalog.tags(catalog.by_id[s])} for s in named] if not tags else []
+    seed_tags = [{t.lower() for t in catalog.tags(catalog.by_id[s])} for s in named]
     seed_tags = [t for t in seed_tags if t]
     people = set(prefs.liked_people)
     for row, item_id in enumerate(ids):
         item = catalog.by_id[item_id]
         categories = set(catalog.categories(item))
+        item_tags = {t.lower() for t in catalog.tags(item)}
         if include:
             feats[row, 4] = len(include & categories) / len(include)
         elif seed_categories and categories:  # "like X": share X's categories
             feats[row, 4] = max(len(c & categories) / len(c | categories) for c in seed_categories)
-        if tags:
-            feats[row, 5] = tag_match(tags, {t.lower() for t in catalog.tags(item)})
-        elif seed_tags:  # "like Parasite": the share of its tags the item has, as categories above
-            item_tags = {t.lower() for t in catalog.tags(item)}
-            feats[row, 5] = max(tag_match(wanted, item_tags) for wanted in seed_tags) if item_tags else 0.0
+        # "like Parasite": the share of its tags the item has; "like Jaws but in space": that
+        # and the share of the tags asked for, half each
+        stated = [tag_match(tags, item_tags)] if tags else []
+        if seed_tags and item_tags:
+            stated.append(max(tag_match(wanted, item_tags) for wanted in seed_tags))
+        feats[row, 5] = sum(stated) / len(stated) if stated else 0.0
         if people:
             feats[row, 6] = float(bool(people & set(catalog.people(item))))
     feats[:, 7] = np.asarray(signals.popularity(ids), dtype=np.float32)
