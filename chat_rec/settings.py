@@ -18,7 +18,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 BUILTIN_CATALOG = PROJECT_ROOT / "catalog" / "movies.jsonl"
 BUILTIN_MAPPING = PROJECT_ROOT / "catalog" / "movies.mapping.yaml"
 BUILTIN_PROMPTS = PROJECT_ROOT / "prompts"
-BUILTIN_RANKING = PROJECT_ROOT / "ranking" / "v3.yaml"
+BUILTIN_RANKING = PROJECT_ROOT / "ranking" / "v5.yaml"
 
 
 class Settings(BaseSettings):
