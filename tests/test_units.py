@@ -8,6 +8,7 @@ from chat_rec.agent.preferences import Preferences
 from chat_rec.agent.rank import RankingConfig, mmr, rank
 from chat_rec.agent.retrieve import FEATURES, Candidates, UserContext, retrieve
 from chat_rec.agent.turn import Agent
+from chat_rec.agent.understand import positive_text
 from chat_rec.agent.verify import check_reason, support_ratio
 from tests.helpers import RecordingLLM, run_turn
 
@@ -88,6 +89,9 @@ def test_understanding_rules(agent: Agent) -> None:
     assert agent.space.linker.link("The Matrix")[0].item_id in p.liked_items
     assert agent.space.linker.link("Inception")[0].item_id in p.disliked_items
     assert parse("hmm, anything?").intent == "clarify"
+    assert parse("the best movie of all time").intent == "clarify"  # praise names no content
+    assert positive_text("the greatest horror film ever made") == "the greatest horror film"
+    assert "Horror" in parse("the best horror film of all time").include_categories
     assert parse("cheer me up").liked_tags == ["feel-good"]  # a mood phrase of the built-in mapping
     assert parse("a sad movie").liked_tags == ["tearjerker"] and parse("a happy film").liked_tags == ["feel-good"]
     assert parse("made after 2010 in French").year_min == 2011

@@ -18,6 +18,10 @@ _NEGATION_CUES = (
 )
 NEGATION = re.compile(rf"\b({_NEGATION_CUES})\b(?:\W+\w+){{0,3}}\W*$", re.IGNORECASE)
 NEGATED_SPAN = re.compile(rf"\b(?:{_NEGATION_CUES})\b(?:[ \t]+[\w'-]+){{0,3}}", re.IGNORECASE)
+# "the best movie of all time": praise that names no content ("time" is not a wish for time travel)
+SUPERLATIVE_FILLER = re.compile(
+    r"\b(?:of all time|ever made|ever|in (?:the )?(?:world|history)|(?:one )?of the (?:best|greatest))\b", re.IGNORECASE
+)
 # "like The Matrix but not so violent": unlike the named title in some way, as a comparative is
 BUT_NOT = re.compile(r"\bbut\s+(?:not|no|less|without|nothing|never|isn'?t)\b", re.IGNORECASE)
 # "my 8 year old": a child in the audience reads as the mapping's word "kids"

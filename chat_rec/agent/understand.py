@@ -31,6 +31,7 @@ from chat_rec.agent.cues import (
     SEEN,
     SEEN_AFTER,
     SEEN_ALL,
+    SUPERLATIVE_FILLER,
     negated,
     other_language,
 )
@@ -91,9 +92,10 @@ def _durations(text: str, prefs: Preferences) -> None:
 def positive_text(text: str) -> str:
     """The message without what the user rules out: "like Arrival but less slow" -> "like Arrival but".
 
-    Retrieval embeds and searches this, so "not horror" does not pull horror closer.
+    Retrieval embeds and searches this, so "not horror" does not pull horror closer, and
+    "of all time" does not pull time travel closer.
     """
-    return re.sub(r"\s+", " ", NEGATED_SPAN.sub(" ", text)).strip()
+    return re.sub(r"\s+", " ", SUPERLATIVE_FILLER.sub(" ", NEGATED_SPAN.sub(" ", text))).strip()
 
 
 class Understander:
@@ -179,7 +181,11 @@ class Understander:
         elif previous_items and (self._refers_back(text, prefs) or comparative or seen_from_list or only_rules_out):
             prefs.intent = "refine"
             self._relative(text, previous_items, prefs)
-        elif not prefs.has_content() and len(content_words(text)) < 2 and not prefs.disliked_items:
+        elif (
+            not prefs.has_content()
+            and len(content_words(SUPERLATIVE_FILLER.sub(" ", text))) < 2
+            and not prefs.disliked_items
+        ):
             prefs.intent = "clarify"
         return prefs
 

@@ -20,7 +20,7 @@ _STOP_WORDS = (
     "something anything movie movies film films show shows watch watching want wanna would like love "
     "good great nice recommend recommendation suggest suggestion please can could give find me tonight "
     "today now one ones what which whats something's kind sort type hi hello hey thanks thank ok okay "
-    "yes no maybe just really very much do does have has had get got see pick picks new best top options "
+    "yes no maybe just really very much do does have has had get got see pick picks new best top options greatest "
     "option idea ideas loved liked enjoyed else similar stuff things thing "
 )
 STOP = set(_STOP_WORDS.split())
