@@ -31,6 +31,8 @@ MOVIELENS_STYLE = [
     ("14", "Avengers: Endgame (2019)"),
     ("15", "Dune (1984)"),
     ("16", "Dune (2021)"),
+    ("17", "Toy Story (1995)"),
+    ("18", "Toy Story 2 (1999)"),
 ]
 MAPPING = Mapping.model_validate(
     {
@@ -131,6 +133,8 @@ def test_lower_case_titles_count_after_a_cue_word(linker: TitleLinker) -> None:
     assert ids("I loved Avengers End Game") == ["14"]
     assert ids("we watched Avengers Endgame and The Matrix") == ["14", "1"]
     assert ids("have you seen the new Dune?") == ["16"] and ids("I loved Dune (1984)") == ["15"]
+    assert ids("is the new Toy Story any good?") == ["18"]  # the newest of the series
+    assert ids("I loved Toy Story") == ["17"]
     assert ids("i loved about a boy") == ids("About a Boy was great") == ["13"]
     assert ids("texas chainsaw massacre remake") in (["11"], ["12"])  # a distinctive span needs no cue
 

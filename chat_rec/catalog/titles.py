@@ -23,10 +23,14 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
 
 from chat_rec.catalog.items import Catalog
+
+if TYPE_CHECKING:
+    from chat_rec.catalog.series import SeriesIndex
 
 _ARTICLES = ("the", "a", "an", "les", "le", "la", "l", "il", "el", "der", "die", "das")
 _YEAR = re.compile(r"\(?\b(1[89]\d\d|20\d\d)\b\)?\s*$")
@@ -107,6 +111,7 @@ COMMON_WORDS = set(_COMMON_WORDS.split())
 class TitleLinker:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
+        self._series: SeriesIndex | None = None  # built on first "the new X"
         self.by_key: dict[str, list[str]] = defaultdict(list)
         self.weight: dict[tuple[str, str], float] = {}  # (key, item id) -> weight, when not 1.0
         years: dict[int | None, set[str]] = defaultdict(set)
@@ -233,13 +238,23 @@ class TitleLinker:
                     continue
                 picks = self._pick(self.by_key[key], year, 1.0, key)
                 best = picks[0]
-                if year is None and NEWEST.search(message[: tokens[start][1]]):  # "the new Dune": the 2021 one
-                    best = max(picks, key=lambda link: self._year(link.item_id) or 0)
+                if year is None and NEWEST.search(message[: tokens[start][1]]):
+                    best = self._newest(picks)
                 found.append(Link(best.item_id, best.score, tokens[start][1], tokens[end - 1][2]))
                 for i in range(start, end):
                     used[i] = True
         found.extend(self._misspelt(message, found))
         return sorted(found, key=lambda link: link.start)
+
+    def _newest(self, picks: list[Link]) -> Link:
+        """ "The new Dune" is the 2021 one; "the new Frozen" is *Frozen II*: the newest film
+        of that title or of its series."""
+        from chat_rec.catalog.series import SeriesIndex
+
+        if self._series is None:
+            self._series = SeriesIndex(self.catalog)
+        options = [*picks, *(Link(i, picks[0].score) for i in self._series.siblings([picks[0].item_id]))]
+        return max(options, key=lambda link: self._year(link.item_id) or 0)
 
     def _misspelt(self, message: str, found: list[Link]) -> list[Link]:
         """ "somethin like interstelar": after a cue word, a span with a word no catalog
