@@ -1,4 +1,7 @@
-"""One turn, as a forward pipeline: understand -> retrieve -> rank -> compose -> verify -> store.
+"""One turn, as a forward pipeline: understand -> retrieve -> rank -> explain -> store.
+
+Explaining (one reason per pick, written by the LLM and verified in code) lives in
+:mod:`chat_rec.agent.explain`.
 
 :class:`Agent` is the only entry point for UI, CLI and eval. ``turn()`` is a generator
 of events (:mod:`chat_rec.agent.events`); the last one is always ``Done`` with the stored
@@ -15,24 +18,23 @@ import functools
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from chat_rec.agent.compose import describe, facts_line, missing_people, write_reason
+from chat_rec.agent.compose import facts_line, missing_people
 from chat_rec.agent.cues import FACT_QUESTION
-from chat_rec.agent.events import Card, Clarify, Done, Event, Status, TextDelta
+from chat_rec.agent.events import Clarify, Done, Event, Status, TextDelta
+from chat_rec.agent.explain import Composed, Explainer
 from chat_rec.agent.filters import apply_filters
 from chat_rec.agent.preferences import Preferences
 from chat_rec.agent.rank import RankingConfig, load_ranking_config, mmr, one_per_series, rank
 from chat_rec.agent.retrieve import UserContext, retrieve
 from chat_rec.agent.understand import Understander
-from chat_rec.agent.verify import check_reason
 from chat_rec.errors import ChatRecError, InputError
 from chat_rec.index.space import ItemSpace
 from chat_rec.llm.base import LLM
 from chat_rec.memory.store import Store, TurnRecord
-from chat_rec.prompts.budget import fit_inputs
 from chat_rec.prompts.registry import PromptFile, load_prompt
 from chat_rec.prompts.usage import note_prompt, track_prompts, tracked_prompts
 from chat_rec.settings import Settings
@@ -313,58 +315,10 @@ class Agent:
         history: list[TurnRecord],
         recommend: PromptFile,
         intro_prompt: PromptFile,
-    ) -> Any:
-        """Generator: yields events, returns (intro, picks, trace).
-
-        Picks are the first ``n`` of the shortlist (ranking decides). The model writes a
-        reason for each; a failed or unfaithful reason is replaced by the template reason,
-        and after the first model failure the rest of the turn uses templates too.
-        """
-        n = min(self.settings.n_recommendations, len(shortlist))
-        trace: dict[str, Any] = {"llm": self.llm.name if self.llm else None, "timings": {}, "verdicts": []}
-        intro = intro_prompt.render_text(request=text, n=n, constraints=prefs.constraints_text())
-        yield TextDelta(intro)
-        if n == 0:
-            trace["fallback_reason"] = "no candidates"
-            return intro, [], trace
-        if self.llm is None:
-            trace["fallback_reason"] = "no LLM configured"
-        started = time.perf_counter()
-        deadline = time.monotonic() + self.settings.llm_timeout_s
-        items = [self.catalog.by_id[i] for i in shortlist]
-        named = [self.catalog.by_id[i].title for i in [*prefs.liked_items, *prefs.anchor_items] if i in self.catalog]
-        titles = [item.title for item in items] + named  # a reason may not borrow another item's name
-        history_inputs = [{"user": t.message} for t in history[-2:] if t.kind != "clarify"]
-        picks: list[tuple[str, str]] = []
-        for position, item in enumerate(items[:n], 1):
-            described = describe(self.catalog, item, prefs)
-            reason = ""
-            if self.llm is not None and "fallback_reason" not in trace:
-                try:
-                    inputs = fit_inputs(
-                        recommend,
-                        {"request": text, "item": described, "history": history_inputs},
-                        budget=self.settings.llm_context - recommend.model.max_tokens - 64,
-                    )
-                    reason = write_reason(self.llm, recommend, inputs, deadline)
-                except ChatRecError as exc:
-                    trace["fallback_reason"] = str(exc)
-                except Exception as exc:  # a backend bug must not lose the turn; record it and fall back
-                    trace["fallback_reason"] = f"{type(exc).__name__}: {exc}"
-                trace["timings"].setdefault("first_reason_ms", (time.perf_counter() - started) * 1000)
-            verdict = check_reason(reason, item, self.catalog, self.understander.vocab, titles, request=text)
-            trace["verdicts"].append({"item_id": item.id, "ok": verdict.ok, "problem": verdict.problem, "raw": reason})
-            if not verdict.ok:
-                reason = self._template_reason(described)
-            picks.append((item.id, reason))
-            yield self._card(position, item.id, reason)
-            yield TextDelta(f"\n{position}. {self.catalog.display_title(item)}: {reason}")
-        trace["timings"]["llm_ms"] = (time.perf_counter() - started) * 1000
-        return intro, picks, trace
-
-    def _template_reason(self, described: dict[str, Any]) -> str:
-        return self.prompt("reason").render_text(item=described).strip()
-
-    def _card(self, position: int, item_id: str, reason: str) -> Card:
-        item = self.catalog.by_id[item_id]
-        return Card(position, item_id, self.catalog.display_title(item), reason, describe(self.catalog, item))
+    ) -> Generator[Event, None, Composed]:
+        """Yields the intro, cards and reasons; returns (intro, picks, trace). Eval calls
+        this too, so the LLM's part of a turn runs the same code there."""
+        explainer = Explainer(
+            self.catalog, self.understander.vocab, self.llm, self.settings, lambda: self.prompt("reason")
+        )
+        return (yield from explainer.compose(text, prefs, shortlist, history, recommend, intro_prompt))
