@@ -189,6 +189,8 @@ def test_mood_phrases_of_the_built_in_mapping(agent: Agent) -> None:
     parse = agent.understander.parse
     assert "tearjerker" in parse("I want to cry").liked_tags
     assert "feel-good" in parse("something uplifting").liked_tags
+    assert "strong heroine" in parse("an action movie with a female lead").liked_tags
+    assert "harrowing" in parse("a war movie that isn't too depressing").disliked_tags
     ruled_out = parse("not another superhero movie please, something with action")
     assert "superhero" in ruled_out.disliked_tags  # the tag, softly
     assert ruled_out.exclude_categories == [] and "Action" in ruled_out.include_categories
