@@ -117,6 +117,9 @@ def test_understanding_rules(agent: Agent) -> None:
     assert parse("Inception but funnier").liked_items == [inception]  # sentence-initial, then a refinement
     assert not parse("Up with more jokes").liked_items  # too short to trust at the start
     assert parse("nothing too violent", shown).intent == "refine"
+    assert parse("in French", shown).intent == "refine"  # a limit alone narrows the request just made
+    assert parse("from the 60s", shown).intent == "refine"
+    assert parse("a comedy from the 60s", shown).intent == "recommend"  # a new request
     assert not parse("like King Kong").liked_people  # a capitalised word in a title is not a surname
     # a short word next to a negation rules out the tags built on it; alone it says nothing
     assert "slow burn" in parse("like Arrival but less slow").disliked_tags

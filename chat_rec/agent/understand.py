@@ -172,7 +172,9 @@ class Understander:
         seen_from_list = bool(set(prefs.seen_items) & set(previous_items))
         positive = prefs.liked_items or prefs.include_categories or prefs.liked_tags or prefs.liked_people
         negative = prefs.disliked_tags or prefs.exclude_categories or prefs.disliked_people or prefs.disliked_items
-        only_rules_out = bool(negative) and not positive  # "nothing too violent" narrows the list just shown
+        limits = (prefs.language, prefs.exclude_language, prefs.year_min, prefs.year_max, prefs.duration_max)
+        # "nothing too violent", "in French", "under 90 minutes": these narrow the request just made
+        only_rules_out = (bool(negative) or any(v is not None for v in limits)) and not positive
         off_topic = bool(QUESTION.search(text)) and not FILM_WORDS.search(text)
         if other_language(text) and not prefs.has_content():
             prefs.intent = "other_language"  # the question, with a note that only English is read
