@@ -90,6 +90,9 @@ def test_understanding_rules(agent: Agent) -> None:
     assert agent.space.linker.link("Inception")[0].item_id in p.disliked_items
     assert parse("hmm, anything?").intent == "clarify"
     assert parse("the best movie of all time").intent == "clarify"  # praise names no content
+    newest = agent.understander.vocab.max_year
+    assert newest and parse("a sci-fi film, not too old").year_min == newest - 25
+    assert parse("an old movie").year_max == 1979 and parse("my 10 year old movie buddy").year_max is None
     assert positive_text("the greatest horror film ever made") == "the greatest horror film"
     assert "Horror" in parse("the best horror film of all time").include_categories
     assert parse("cheer me up").liked_tags == ["feel-good"]  # a mood phrase of the built-in mapping
