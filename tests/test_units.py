@@ -90,6 +90,9 @@ def test_understanding_rules(agent: Agent) -> None:
     assert agent.space.linker.link("Inception")[0].item_id in p.disliked_items
     assert parse("hmm, anything?").intent == "clarify"
     assert parse("the best movie of all time").intent == "clarify"  # praise names no content
+    assert parse("something like The Office").unknown_titles == ["The Office"]  # not in the catalog
+    assert parse("I loved Breaking Bad and Inception").unknown_titles == ["Breaking Bad"]
+    assert parse("I love Tom Hanks").unknown_titles == parse("like The Matrix").unknown_titles == []
     newest = agent.understander.vocab.max_year
     assert newest and parse("a sci-fi film, not too old").year_min == newest - 25
     assert parse("an old movie").year_max == 1979 and parse("my 10 year old movie buddy").year_max is None

@@ -72,6 +72,15 @@ def missing_people(catalog: Catalog, prefs: Preferences, picks: list[str]) -> st
     return " ".join(notes)
 
 
+def unknown_titles(prefs: Preferences) -> str:
+    """ "Something like The Office" when the catalog has no *The Office*: say so, instead of
+    offering picks that read as if they were like it."""
+    if not prefs.unknown_titles:
+        return ""
+    names = " or ".join(f'"{name}"' for name in prefs.unknown_titles)
+    return f"I couldn't find {names} in the catalog."
+
+
 def matched_preferences(catalog: Catalog, item: Item, prefs: Preferences) -> list[str]:
     """The user's stated wishes this item really satisfies (used by honest reasons)."""
     out = [c for c in prefs.include_categories if c in catalog.categories(item)]

@@ -18,6 +18,12 @@ _NEGATION_CUES = (
 )
 NEGATION = re.compile(rf"\b({_NEGATION_CUES})\b(?:\W+\w+){{0,3}}\W*$", re.IGNORECASE)
 NEGATED_SPAN = re.compile(rf"\b(?:{_NEGATION_CUES})\b(?:[ \t]+[\w'-]+){{0,3}}", re.IGNORECASE)
+# "something like The Office": a capitalised name after a liking cue; the reader checks it
+# against the catalog and says so when it is not there
+LIKED_NAME = re.compile(
+    r"\b(?i:like|loved?|enjoyed|similar to|fan of)\s+"
+    r"((?:(?:The|A|An)\s+)?[A-Z][\w'’&:-]*(?:\s+(?:(?:of|the|and|in|a|on|to|&)\s+)?[A-Z0-9][\w'’&:-]*){0,5})"
+)
 # "the best movie of all time": praise that names no content ("time" is not a wish for time travel)
 SUPERLATIVE_FILLER = re.compile(
     r"\b(?:of all time|ever made|ever|in (?:the )?(?:world|history)|(?:one )?of the (?:best|greatest))\b", re.IGNORECASE

@@ -31,6 +31,7 @@ class Preferences:
     contrast: bool = False  # "like X but funnier": unlike the named titles in some way
     exclude_language: str | None = None  # "not in English", "a foreign film"
     query: str = ""  # the text retrieval embeds
+    unknown_titles: list[str] = field(default_factory=list)  # "like The Office": named, not in the catalog
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v not in (None, [], "") and v is not False}
@@ -84,6 +85,7 @@ class Preferences:
         out.intent = self.intent
         out.query = self.query
         out.contrast = self.contrast
+        out.unknown_titles = self.unknown_titles  # said once, about this message
         for name in (
             "liked_items",
             "disliked_items",

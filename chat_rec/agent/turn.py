@@ -22,7 +22,7 @@ from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from chat_rec.agent.compose import facts_line, missing_people
+from chat_rec.agent.compose import facts_line, missing_people, unknown_titles
 from chat_rec.agent.cues import FACT_QUESTION
 from chat_rec.agent.events import Clarify, Done, Event, Status, TextDelta
 from chat_rec.agent.explain import Composed, Explainer
@@ -210,7 +210,7 @@ class Agent:
         intro_prompt = self.prompt("intro", versions.get("intro"), user_id)
         fact = self._fact(text, prefs)  # "who directed Jaws?": the record's answer first, then picks like it
         missing = missing_people(self.catalog, prefs, result.shortlist[: self.settings.n_recommendations])
-        preface = "\n".join(line for line in (fact, missing) if line)
+        preface = "\n".join(line for line in (unknown_titles(prefs), fact, missing) if line)
         if preface:
             yield TextDelta(preface + "\n")
         intro, picks, trace = yield from self.compose(text, prefs, result.shortlist, history, recommend, intro_prompt)
@@ -285,6 +285,8 @@ class Agent:
         question = prompt.render_text(options=options)
         if prefs.intent == "other_language":
             question = f"{ONLY_ENGLISH} {question}"
+        elif prefs.unknown_titles:
+            question = f"{unknown_titles(prefs)} {question}"
         yield TextDelta(question)
         yield Clarify(question, options)
         record = TurnRecord(

@@ -23,6 +23,7 @@ from chat_rec.agent.cues import (
     FILM_WORDS,
     FOREIGN,
     FROM_COUNTRY,
+    LIKED_NAME,
     MEASURE_WORDS,
     NEGATED_SPAN,
     ORDINALS,
@@ -148,6 +149,7 @@ class Understander:
             (prefs.disliked_tags if ruled_out else prefs.liked_tags).append(value)
         self._ruled_out_words(text, prefs)
         self._topic(text, prefs, titles)
+        prefs.unknown_titles = self._unknown_names(text, titles)
         for value, start, _ in [
             *phrase_hits(text, self.vocab.people),
             *self._surname_hits(text, titles, [link.item_id for link in links]),
@@ -250,6 +252,35 @@ class Understander:
                 for tag in self.vocab.tag_words.get(word, []):
                     if tag not in prefs.disliked_tags and tag not in prefs.liked_tags:
                         prefs.disliked_tags.append(tag)
+
+    def _unknown_names(self, text: str, titles: list[tuple[int, int]]) -> list[str]:
+        """ "Something like The Office": a capitalised name after a liking cue that is no
+        title, person, category, tag or language of the catalog. The answer says it was not
+        found rather than quietly going by the other words."""
+        names: list[str] = []
+        vocab = self.vocab
+        spans: list[tuple[int, str]] = []
+        for m in LIKED_NAME.finditer(text):
+            start, end = m.span(1)
+            if not any(s < end and start < e for s, e in titles):
+                spans.append((start, m.group(1)))
+                continue
+            offset = start  # "Breaking Bad and Inception": the parts that are not linked titles
+            for part in re.split(r"(\s+(?:and|&)\s+)", m.group(1)):
+                spans.append((offset, part))
+                offset += len(part)
+        for start, raw in spans:
+            name = raw.strip().rstrip(".,!?:;'’")
+            lower = name.lower()
+            end = start + len(raw)
+            if any(s < end and start < e for s, e in titles) or not content_words(name) or lower in ("and", "&"):
+                continue
+            if lower in vocab.categories or lower in vocab.tags or lower in vocab.people or lower in vocab.languages:
+                continue
+            if any(w in vocab.surnames or w.lower() in vocab.categories for w in name.split()):
+                continue
+            names.append(name)
+        return names
 
     def _topic(self, text: str, prefs: Preferences, titles: list[tuple[int, int]]) -> None:
         """ "A movie about a dog": the word after "about" is wanted as a tag ("dogs"), or, when

@@ -54,6 +54,9 @@ def check_expect(
         fails.append(f"must_ask_clarifying: expected a clarifying question, got {len(recs)} recommendation(s)")
     if expect.must_ask_clarifying is False and record.kind == "clarify":
         fails.append("must_ask_clarifying=false: expected recommendations, got a clarifying question")
+    for phrase in expect.reply_contains:
+        if phrase.lower() not in record.reply.lower():
+            fails.append(f"reply_contains: {phrase!r} is not in the reply {record.reply[:120]!r}")
     if expect.min_recommendations is not None and len(recs) < expect.min_recommendations:
         fails.append(f"min_recommendations: expected at least {expect.min_recommendations}, got {len(recs)}")
     if expect.must_recommend_any:

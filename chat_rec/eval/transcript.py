@@ -40,6 +40,7 @@ class Expect(_Strict):
     max_duration: float | None = None
     languages_exclude: list[str] = Field(default_factory=list)
     max_per_series: int | None = None  # e.g. 1: not "Toy Story 2, 3 and 4" in one list
+    reply_contains: list[str] = Field(default_factory=list)  # phrases the reply must have (any case)
 
     def is_empty(self) -> bool:
         return not self.model_dump(exclude_defaults=True)
