@@ -93,6 +93,11 @@ def test_understanding_rules(agent: Agent) -> None:
     assert parse("something like The Office").unknown_titles == ["The Office"]  # not in the catalog
     assert parse("I loved Breaking Bad and Inception").unknown_titles == ["Breaking Bad"]
     assert parse("I love Tom Hanks").unknown_titles == parse("like The Matrix").unknown_titles == []
+    assert parse("a spy movie").liked_tags == ["spy"] and parse("any good zombie movies?").liked_tags == ["zombies"]
+    assert parse("a dark comedy").liked_tags == ["dark comedy"]  # not "dark" as well
+    bond = parse("I've seen all the James Bond ones")  # every Bond film is seen, not only disliked
+    assert {"dr-no-1962", "skyfall-2012"} <= set(bond.seen_items) and bond.disliked_tags == ["james bond"]
+    assert parse("I've seen most spy movies").seen_items == [] and parse("I've seen most spy movies").disliked_tags
     newest = agent.understander.vocab.max_year
     assert newest and parse("a sci-fi film, not too old").year_min == newest - 25
     assert parse("an old movie").year_max == 1979 and parse("my 10 year old movie buddy").year_max is None

@@ -24,9 +24,13 @@ LIKED_NAME = re.compile(
     r"\b(?i:like|loved?|enjoyed|similar to|fan of)\s+"
     r"((?:(?:The|A|An)\s+)?[A-Z][\w'’&:-]*(?:\s+(?:(?:of|the|and|in|a|on|to|&)\s+)?[A-Z0-9][\w'’&:-]*){0,5})"
 )
+# "a spy movie", "cop films": a short word right before a film word names the kind of film
+KIND_OF_FILM = re.compile(r"\b([a-z0-9]{2,4})\s+(?:movie|film|flick|thriller|comedy)s?\b", re.IGNORECASE)
 # "the best movie of all time": praise that names no content ("time" is not a wish for time travel)
 SUPERLATIVE_FILLER = re.compile(
-    r"\b(?:of all time|ever made|ever|in (?:the )?(?:world|history)|(?:one )?of the (?:best|greatest))\b", re.IGNORECASE
+    r"\b(?:of all time|ever made|ever|in (?:the )?(?:world|history)|(?:one )?of the (?:best|greatest)|"
+    r"(?:hidden |little )?gems?)\b",
+    re.IGNORECASE,
 )
 # "like The Matrix but not so violent": unlike the named title in some way, as a comparative is
 BUT_NOT = re.compile(r"\bbut\s+(?:not|no|less|without|nothing|never|isn'?t)\b", re.IGNORECASE)

@@ -23,6 +23,7 @@ from chat_rec.agent.cues import (
     FILM_WORDS,
     FOREIGN,
     FROM_COUNTRY,
+    KIND_OF_FILM,
     LIKED_NAME,
     MEASURE_WORDS,
     NEGATED_SPAN,
@@ -36,66 +37,13 @@ from chat_rec.agent.cues import (
     negated,
     other_language,
 )
+from chat_rec.agent.limits import read_durations, read_years, relative_limits
 from chat_rec.agent.preferences import Preferences
 from chat_rec.agent.vocabulary import STOP, Vocabulary, content_words, phrase_hits
 from chat_rec.catalog.items import Catalog
 from chat_rec.catalog.titles import TitleLinker, normalise
 
-
-def _years(text: str, prefs: Preferences, max_year: int | None) -> None:
-    lower = text.lower()
-    decade = re.search(r"\b(?:(19|20)(\d)0|'?(\d)0)'?s\b", lower)
-    if decade:
-        century = decade.group(1) or ("20" if (decade.group(3) or "9") in "012" else "19")
-        digit = decade.group(2) or decade.group(3)
-        start = int(f"{century}{digit}0")
-        prefs.year_min, prefs.year_max = start, start + 9
-    after = re.search(r"\b(?:after|since|newer than|post|from)\s*-?\s*(\d{4})\b", lower)
-    if after and negated(lower, after.start()):  # "nothing newer than 2000": up to 2000
-        prefs.year_max = int(after.group(1))
-    elif after:
-        prefs.year_min = int(after.group(1)) + (0 if "since" in after.group(0) or "from" in after.group(0) else 1)
-    before = re.search(r"\b(?:before|older than|pre|until)\s*-?\s*(\d{4})\b", lower)
-    if before and negated(lower, before.start()):  # "nothing older than 1980": from 1980 on
-        prefs.year_min = int(before.group(1))
-    elif before:
-        prefs.year_max = int(before.group(1)) - (0 if "until" in before.group(0) else 1)
-    if max_year and re.search(r"\b(recent|new release|latest|this year|last few years)\b", lower):
-        prefs.year_min = max_year - 5
-    elif max_year and re.search(
-        r"\b(?:(?:not|nothing|isn'?t|aren'?t|no)\s+(?:too\s+|that\s+|so\s+)?old|modern)\b", lower
-    ):
-        prefs.year_min = max_year - 25  # "not too old": this century or so, not only the last few years
-        return
-    if (
-        re.search(r"\b(classic|old school|old-school|golden age|(?<!year )(?<!year-)old (?:movie|film)s?)\b", lower)
-        and prefs.year_max is None
-    ):
-        prefs.year_max = 1979
-
-
-def _durations(text: str, prefs: Preferences) -> None:
-    lower = text.lower()
-    limit = re.search(
-        r"\b(?:under|less than|shorter than|no more than|at most|max(?:imum)?|below)\s+(\d+(?:\.\d+)?|an?|one|two|three)\s*"
-        r"(hours?|hrs?|h|minutes?|mins?)\b",
-        lower,
-    )
-    words = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3}
-    if limit:
-        amount = words.get(limit.group(1)) or float(limit.group(1))
-        prefs.duration_max = int(amount * 60 if limit.group(2).startswith("h") else amount)
-    elif re.search(r"\b(short|quick|(?:not|nothing|isn'?t|aren'?t) too long|not long)\b", lower):
-        prefs.duration_max = 110
-    over = re.search(
-        r"\b(?:over|longer than|more than|at least)\s+(\d+(?:\.\d+)?|an?|one|two|three)\s*(hours?|hrs?|h|minutes?|mins?)\b",
-        lower,
-    )
-    if over:
-        amount = words.get(over.group(1)) or float(over.group(1))
-        prefs.duration_min = int(amount * 60 if over.group(2).startswith("h") else amount)
-    elif re.search(r"\b(epic|long one|long movie|long film)\b", lower):
-        prefs.duration_min = 140
+SEEN_ALL_MAX = 40  # "I've seen all the dramas" is a figure of speech, not 200 seen films
 
 
 def positive_text(text: str) -> str:
@@ -147,6 +95,17 @@ class Understander:
         for value, start, _ in phrase_hits(text, tags):
             ruled_out = negated(text, start) or SEEN_ALL.search(text[:start])
             (prefs.disliked_tags if ruled_out else prefs.liked_tags).append(value)
+            self._seen_all(text[:start], prefs, tag=value)
+        for m in KIND_OF_FILM.finditer(text):  # short tags count only here: "a spy movie"
+            word = m.group(1).lower()
+            known = [t.lower().split() for t in [*prefs.liked_tags, *prefs.disliked_tags]]
+            if word in tags or word in self.vocab.categories or any(word in t for t in known):  # "a dark comedy"
+                continue
+            kind = self.vocab.tags.get(word)
+            ruled_out = negated(text, m.start()) or SEEN_ALL.search(text[: m.start()])
+            target = prefs.disliked_tags if ruled_out else prefs.liked_tags
+            if kind and kind not in target:
+                target.append(kind)
         self._ruled_out_words(text, prefs)
         self._topic(text, prefs, titles)
         prefs.unknown_titles = self._unknown_names(text, titles)
@@ -158,6 +117,7 @@ class Understander:
             target = prefs.disliked_people if ruled_out else prefs.liked_people
             if value not in target:
                 target.append(value)
+            self._seen_all(text[:start], prefs, person=value)
         for value, start, _ in phrase_hits(text, self.vocab.languages, max_words=2):
             if negated(text, start):  # "not in English"
                 prefs.exclude_language = value
@@ -171,8 +131,8 @@ class Understander:
             prefs.language = spoken
         if FOREIGN.search(text) and not prefs.language:
             prefs.exclude_language = self.vocab.common_language
-        _years(text, prefs, self.vocab.max_year)
-        _durations(text, prefs)
+        read_years(text, prefs, self.vocab.max_year)
+        read_durations(text, prefs)
         for name in prefs.include_categories:  # "a horror film, not too scary": the name wins over the synonym
             if name in prefs.exclude_categories:
                 prefs.exclude_categories.remove(name)
@@ -192,7 +152,7 @@ class Understander:
             prefs.intent = "chat"  # not a film request: the clarifying question, even for a known user
         elif previous_items and (self._refers_back(text, prefs) or comparative or seen_from_list or only_rules_out):
             prefs.intent = "refine"
-            self._relative(text, previous_items, prefs)
+            relative_limits(self.catalog, text, prefs.anchor_items or previous_items, prefs)
         elif (
             not prefs.has_content()
             and len(content_words(SUPERLATIVE_FILLER.sub(" ", text))) < 2
@@ -252,6 +212,21 @@ class Understander:
                 for tag in self.vocab.tag_words.get(word, []):
                     if tag not in prefs.disliked_tags and tag not in prefs.liked_tags:
                         prefs.disliked_tags.append(tag)
+
+    def _seen_all(self, before: str, prefs: Preferences, tag: str | None = None, person: str | None = None) -> None:
+        """ "I've seen all the James Bond films": every item with that tag or person is seen
+        (up to ``SEEN_ALL_MAX``; "seen most" only dislikes the tag softly)."""
+        cue = SEEN_ALL.search(before)
+        if not cue or not re.search(r"\b(all|every)\b", cue.group(0), re.IGNORECASE):
+            return
+        catalog = self.catalog
+        having = [
+            item.id
+            for item in catalog.items
+            if (tag and tag in catalog.tags(item)) or (person and person in catalog.people(item))
+        ]
+        if len(having) <= SEEN_ALL_MAX:
+            prefs.seen_items.extend(i for i in having if i not in prefs.seen_items)
 
     def _unknown_names(self, text: str, titles: list[tuple[int, int]]) -> list[str]:
         """ "Something like The Office": a capitalised name after a liking cue that is no
@@ -318,22 +293,6 @@ class Understander:
                 prefs.seen_items.append(item_id)
             else:
                 prefs.anchor_items.append(item_id)
-
-    def _relative(self, text: str, previous: list[str], prefs: Preferences) -> None:
-        """'older', 'newer', 'shorter', 'longer' are relative to the list just shown."""
-        basis = prefs.anchor_items or previous  # "the second one, but older": older than that one
-        items = [self.catalog.by_id[i] for i in basis if i in self.catalog.by_id]
-        years = [y for y in (self.catalog.year(i) for i in items) if y]
-        durations = [d for d in (self.catalog.duration(i) for i in items) if d]
-        lower = text.lower()
-        if years and re.search(r"\b(older|earlier|less recent)\b", lower):
-            prefs.year_max = int(min(years)) - 1
-        if years and re.search(r"\b(newer|more recent|later|modern)\b", lower):
-            prefs.year_min = int(max(years)) + 1
-        if durations and re.search(r"\b(shorter|quicker)\b", lower):
-            prefs.duration_max = int(min(durations)) - 1
-        if durations and re.search(r"\blonger\b", lower):
-            prefs.duration_min = int(max(durations)) + 1
 
     @staticmethod
     def _refers_back(text: str, prefs: Preferences) -> bool:

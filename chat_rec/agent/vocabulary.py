@@ -3,8 +3,8 @@
 Built once per catalog from its values and the mapping's synonyms; :func:`phrase_hits`
 finds them in a message. Nothing here knows the domain.
 
-Deliberately left out: stemming and spelling correction; a plural "s"/"es" is the only
-variation matched.
+Deliberately left out: stemming and spelling correction; a plural "s"/"es" (and the
+singular of a plural tag) is the only variation matched.
 """
 
 from __future__ import annotations
@@ -43,6 +43,9 @@ class Vocabulary:
     def build(cls, catalog: Catalog) -> Vocabulary:
         categories = {c.lower(): c for c in catalog.vocabulary("categories")}
         tags = {t.lower(): t for t in catalog.vocabulary("tags")}
+        for phrase, value in list(tags.items()):  # "a zombie movie" wants the tag "zombies"
+            if len(phrase) > 4 and phrase.endswith("s") and not phrase.endswith("ss"):
+                tags.setdefault(phrase[:-1], value)
         for phrase, value in catalog.mapping.synonyms.items():
             if value in categories.values():
                 categories[phrase.lower()] = value

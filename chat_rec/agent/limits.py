@@ -1,0 +1,88 @@
+"""Limits a message sets on year and duration, in plain words or relative to a list.
+
+Deliberately left out: dates finer than a year, and limits on other numeric fields.
+"""
+
+from __future__ import annotations
+
+import re
+
+from chat_rec.agent.cues import negated
+from chat_rec.agent.preferences import Preferences
+from chat_rec.catalog.items import Catalog
+
+
+def read_years(text: str, prefs: Preferences, max_year: int | None) -> None:
+    """Decades, "after 2010", "nothing older than 1980", "recent" (``max_year`` is the
+    catalog's newest), "not too old", "classic"."""
+    lower = text.lower()
+    decade = re.search(r"\b(?:(19|20)(\d)0|'?(\d)0)'?s\b", lower)
+    if decade:
+        century = decade.group(1) or ("20" if (decade.group(3) or "9") in "012" else "19")
+        digit = decade.group(2) or decade.group(3)
+        start = int(f"{century}{digit}0")
+        prefs.year_min, prefs.year_max = start, start + 9
+    after = re.search(r"\b(?:after|since|newer than|post|from)\s*-?\s*(\d{4})\b", lower)
+    if after and negated(lower, after.start()):  # "nothing newer than 2000": up to 2000
+        prefs.year_max = int(after.group(1))
+    elif after:
+        prefs.year_min = int(after.group(1)) + (0 if "since" in after.group(0) or "from" in after.group(0) else 1)
+    before = re.search(r"\b(?:before|older than|pre|until)\s*-?\s*(\d{4})\b", lower)
+    if before and negated(lower, before.start()):  # "nothing older than 1980": from 1980 on
+        prefs.year_min = int(before.group(1))
+    elif before:
+        prefs.year_max = int(before.group(1)) - (0 if "until" in before.group(0) else 1)
+    if max_year and re.search(r"\b(recent|new release|latest|this year|last few years)\b", lower):
+        prefs.year_min = max_year - 5
+    elif max_year and re.search(
+        r"\b(?:(?:not|nothing|isn'?t|aren'?t|no)\s+(?:too\s+|that\s+|so\s+)?old|modern)\b", lower
+    ):
+        prefs.year_min = max_year - 25  # "not too old": this century or so, not only the last few years
+        return
+    if (
+        re.search(r"\b(classic|old school|old-school|golden age|(?<!year )(?<!year-)old (?:movie|film)s?)\b", lower)
+        and prefs.year_max is None
+    ):
+        prefs.year_max = 1979
+
+
+def read_durations(text: str, prefs: Preferences) -> None:
+    """ "Under 2 hours", "at least 90 minutes", "short", "not too long", "epic"."""
+    lower = text.lower()
+    limit = re.search(
+        r"\b(?:under|less than|shorter than|no more than|at most|max(?:imum)?|below)\s+(\d+(?:\.\d+)?|an?|one|two|three)\s*"
+        r"(hours?|hrs?|h|minutes?|mins?)\b",
+        lower,
+    )
+    words = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3}
+    if limit:
+        amount = words.get(limit.group(1)) or float(limit.group(1))
+        prefs.duration_max = int(amount * 60 if limit.group(2).startswith("h") else amount)
+    elif re.search(r"\b(short|quick|(?:not|nothing|isn'?t|aren'?t) too long|not long)\b", lower):
+        prefs.duration_max = 110
+    over = re.search(
+        r"\b(?:over|longer than|more than|at least)\s+(\d+(?:\.\d+)?|an?|one|two|three)\s*(hours?|hrs?|h|minutes?|mins?)\b",
+        lower,
+    )
+    if over:
+        amount = words.get(over.group(1)) or float(over.group(1))
+        prefs.duration_min = int(amount * 60 if over.group(2).startswith("h") else amount)
+    elif re.search(r"\b(epic|long one|long movie|long film)\b", lower):
+        prefs.duration_min = 140
+
+
+def relative_limits(catalog: Catalog, text: str, basis: list[str], prefs: Preferences) -> None:
+    """ "Older", "newer", "shorter", "longer" are relative to ``basis``: the list just shown,
+    or the item the message points at ("the second one, but older")."""
+    items = [catalog.by_id[i] for i in basis if i in catalog.by_id]
+    years = [y for y in (catalog.year(i) for i in items) if y]
+    durations = [d for d in (catalog.duration(i) for i in items) if d]
+    lower = text.lower()
+    if years and re.search(r"\b(older|earlier|less recent)\b", lower):
+        prefs.year_max = int(min(years)) - 1
+    if years and re.search(r"\b(newer|more recent|later|modern)\b", lower):
+        prefs.year_min = int(max(years)) + 1
+    if durations and re.search(r"\b(shorter|quicker)\b", lower):
+        prefs.duration_max = int(min(durations)) - 1
+    if durations and re.search(r"\blonger\b", lower):
+        prefs.duration_min = int(max(durations)) + 1
