@@ -135,7 +135,7 @@ def test_language_and_series_assertions_fail_when_they_should(agent: Agent) -> N
     assert fails({"max_per_series": 1}, ["frozen-2013", "up-2009"]) == []
     korean = fails({"languages_exclude": ["korean"]}, ["oldboy-2003", "up-2009"])
     assert korean == ["languages_exclude: Oldboy (2003) [oldboy-2003] is in Korean"]
-    record = TurnRecord("u", "c", "m", "I couldn't find \"The Office\" in the catalog.", "clarify")
+    record = TurnRecord("u", "c", "m", 'I couldn\'t find "The Office" in the catalog.', "clarify")
     check = Expect.model_validate({"reply_contains": ["COULDN'T FIND", "Breaking Bad"]})
     assert check_expect(check, record, agent.catalog, lambda ref: ref) == [
         "reply_contains: 'Breaking Bad' is not in the reply 'I couldn\\'t find \"The Office\" in the catalog.'"
