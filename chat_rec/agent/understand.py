@@ -92,7 +92,9 @@ class Understander:
         if child and kids and kids not in prefs.include_categories and not negated(text, child.start()):
             prefs.include_categories.append(kids)
         tags = {k: v for k, v in self.vocab.tags.items() if " " in k or "-" in k or len(k) >= 5}
-        for value, start, _ in phrase_hits(text, tags):
+        tag_spans = []
+        for value, start, end in phrase_hits(text, tags):
+            tag_spans.append((start, end))
             ruled_out = negated(text, start) or SEEN_ALL.search(text[:start])
             (prefs.disliked_tags if ruled_out else prefs.liked_tags).append(value)
             self._seen_all(text[:start], prefs, tag=value)
@@ -100,6 +102,8 @@ class Understander:
             word = m.group(1).lower()
             known = [t.lower().split() for t in [*prefs.liked_tags, *prefs.disliked_tags]]
             if word in tags or word in self.vocab.categories or any(word in t for t in known):  # "a dark comedy"
+                continue
+            if any(s < m.end() and m.start() < e for s, e in tag_spans):  # "a sad movie" is a mood phrase
                 continue
             kind = self.vocab.tags.get(word)
             ruled_out = negated(text, m.start()) or SEEN_ALL.search(text[: m.start()])
