@@ -18,7 +18,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 BUILTIN_CATALOG = PROJECT_ROOT / "catalog" / "movies.jsonl"
 BUILTIN_MAPPING = PROJECT_ROOT / "catalog" / "movies.mapping.yaml"
 BUILTIN_PROMPTS = PROJECT_ROOT / "prompts"
-BUILTIN_RANKING = PROJECT_ROOT / "ranking" / "v5.yaml"
+BUILTIN_RANKING = PROJECT_ROOT / "ranking" / "v5.yaml"  # the product's weights (hand-set)
+BENCHMARK_RANKING = PROJECT_ROOT / "ranking" / "v4.yaml"  # fitted on ReDial: what `eval redial|inspired` scores
 
 
 class Settings(BaseSettings):

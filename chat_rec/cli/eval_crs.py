@@ -12,20 +12,13 @@ from typing import Any
 
 import typer
 
-from chat_rec.settings import BUILTIN_RANKING, PROJECT_ROOT, get_settings
+from chat_rec.settings import BENCHMARK_RANKING, get_settings
 
 KEYS = ("recall@1", "recall@10", "recall@50", "recall_new@1", "recall_new@10", "recall_new@50", "ndcg@10", "mrr@10")
 
 
 def _cache(cache: Path | None) -> Path:
     return cache or get_settings().home / "bench"
-
-
-def _default_ranking() -> Path:
-    fitted = sorted(
-        (PROJECT_ROOT / "ranking").glob("v*.yaml"), key=lambda p: int(p.stem[1:]) if p.stem[1:].isdigit() else 0
-    )
-    return fitted[-1] if fitted else BUILTIN_RANKING
 
 
 def _interactions(paths: list[Path], kinds: list[str], weights: list[float]) -> list[Any]:
@@ -64,7 +57,9 @@ def redial(
         None, "--mapping", help="catalog mapping for --metadata (default: the MovieLens keyword file's layout)"
     ),
     tmdb: Path | None = typer.Option(None, "--tmdb", help="TMDB movies CSV: vote counts as the catalog's popularity"),
-    ranking_config: Path | None = typer.Option(None, "--ranking", help="ranking config to score (default: newest)"),
+    ranking_config: Path | None = typer.Option(
+        None, "--ranking", help="ranking config to score (default: ranking/v4.yaml, fitted on ReDial)"
+    ),
     interactions: list[Path] = typer.Option(
         [], "--interactions", help="training logs (ReDial train dialogs, ratings.csv)"
     ),
@@ -98,7 +93,7 @@ def _score_and_print(
     from chat_rec.eval.crs_bench import full_report
     from chat_rec.eval.crs_run import ranking
 
-    config = ranking(ranking_config, _default_ranking())
+    config = ranking(ranking_config, BENCHMARK_RANKING)
     report = full_report(run, config)
     if llm:
         report["shown"] = _score_shown(run, config, llm, llm_turns)
@@ -138,7 +133,9 @@ def inspired(
     movielens: Path = typer.Option(..., "--movielens", help="folder with MovieLens-small movies.csv"),
     metadata: Path | None = typer.Option(None, "--metadata", help="MovieLens movies_w_keywords.csv"),
     tmdb: Path | None = typer.Option(None, "--tmdb", help="TMDB movies CSV"),
-    ranking_config: Path | None = typer.Option(None, "--ranking", help="ranking config to score (default: newest)"),
+    ranking_config: Path | None = typer.Option(
+        None, "--ranking", help="ranking config to score (default: ranking/v4.yaml, fitted on ReDial)"
+    ),
     interactions: list[Path] = typer.Option([], "--interactions", help="interaction logs"),
     kind: list[str] = typer.Option([], "--kind", help="redial | movielens | events, one per --interactions"),
     weight: list[float] = typer.Option([], "--weight", help="source weight, one per --interactions"),

@@ -98,3 +98,6 @@ def fit(
     }
     path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
     typer.echo(f"dev score {score:.4f}; wrote {path}")
+    typer.echo(
+        f"Score it with `chat-rec eval redial ... --ranking {path}`; serve it with CHAT_REC_RANKING_CONFIG={path}."
+    )
