@@ -98,18 +98,7 @@ class Understander:
             ruled_out = negated(text, start) or SEEN_ALL.search(text[:start])
             (prefs.disliked_tags if ruled_out else prefs.liked_tags).append(value)
             self._seen_all(text[:start], prefs, tag=value)
-        for m in KIND_OF_FILM.finditer(text):  # short tags count only here: "a spy movie"
-            word = m.group(1).lower()
-            known = [t.lower().split() for t in [*prefs.liked_tags, *prefs.disliked_tags]]
-            if word in tags or word in self.vocab.categories or any(word in t for t in known):  # "a dark comedy"
-                continue
-            if any(s < m.end() and m.start() < e for s, e in tag_spans):  # "a sad movie" is a mood phrase
-                continue
-            kind = self.vocab.tags.get(word)
-            ruled_out = negated(text, m.start()) or SEEN_ALL.search(text[: m.start()])
-            target = prefs.disliked_tags if ruled_out else prefs.liked_tags
-            if kind and kind not in target:
-                target.append(kind)
+        self._kinds_of_film(text, prefs, set(tags), tag_spans)
         self._ruled_out_words(text, prefs)
         self._topic(text, prefs, titles)
         prefs.unknown_titles = self._unknown_names(text, titles)
@@ -216,6 +205,22 @@ class Understander:
                 for tag in self.vocab.tag_words.get(word, []):
                     if tag not in prefs.disliked_tags and tag not in prefs.liked_tags:
                         prefs.disliked_tags.append(tag)
+
+    def _kinds_of_film(self, text: str, prefs: Preferences, long_tags: set[str], read: list[tuple[int, int]]) -> None:
+        """ "A spy movie": a short tag right before a film word. On its own a short word is
+        too ambiguous to be a tag; ``long_tags`` and the ``read`` spans were matched already."""
+        for m in KIND_OF_FILM.finditer(text):
+            word = m.group(1).lower()
+            known = [t.lower().split() for t in [*prefs.liked_tags, *prefs.disliked_tags]]
+            if word in long_tags or word in self.vocab.categories or any(word in t for t in known):  # "a dark comedy"
+                continue
+            if any(s < m.end() and m.start() < e for s, e in read):  # "a sad movie" is a mood phrase
+                continue
+            kind = self.vocab.tags.get(word)
+            ruled_out = negated(text, m.start()) or SEEN_ALL.search(text[: m.start()])
+            target = prefs.disliked_tags if ruled_out else prefs.liked_tags
+            if kind and kind not in target:
+                target.append(kind)
 
     def _seen_all(self, before: str, prefs: Preferences, tag: str | None = None, person: str | None = None) -> None:
         """ "I've seen all the James Bond films": every item with that tag or person is seen
