@@ -129,6 +129,9 @@ def test_understanding_rules(agent: Agent) -> None:
     assert not parse("Up with more jokes").liked_items  # too short to trust at the start
     assert parse("nothing too violent", shown).intent == "refine"
     assert parse("in French", shown).intent == "refine"  # a limit alone narrows the request just made
+    assert parse("seen them all", shown).seen_items == shown  # remembered as seen, and a refinement
+    assert parse("I've watched those already, anything else?", shown).intent == "refine"
+    assert not set(shown) & set(parse("I've seen all the James Bond ones", shown).seen_items)
     assert parse("from the 60s", shown).intent == "refine"
     assert parse("a comedy from the 60s", shown).intent == "recommend"  # a new request
     assert not parse("like King Kong").liked_people  # a capitalised word in a title is not a surname

@@ -116,6 +116,12 @@ FILM_WORDS = re.compile(
 # "who directed Jaws?", "when was Alien released?": answered from the catalog before the picks
 FACT_QUESTION = re.compile(r"^\s*(?:who|when|what year|which year|how long)\b", re.IGNORECASE)
 SEEN = re.compile(r"\b(seen|watched|saw)\b(?:\W+\w+){0,3}\W*$", re.IGNORECASE)
+# "seen them all", "I've watched those already": the whole list just shown is seen
+SEEN_LIST = re.compile(
+    r"\b(?:seen|watched|saw)\s+(?:all\s+(?:of\s+)?)?(?:them|those|these|all\s+three|all)(?:\s+all)?"
+    r"(?=\s*(?:$|[.,!?;]|already|before|too|and\b|but\b|so\b|please|lol))",
+    re.IGNORECASE,
+)
 SEEN_AFTER = re.compile(r"^\W*(?:\w+\W+){0,2}(already seen|seen it|seen that|watched it|watched that)", re.IGNORECASE)
 ORDINALS = {
     "first": 0,

@@ -33,6 +33,7 @@ from chat_rec.agent.cues import (
     SEEN,
     SEEN_AFTER,
     SEEN_ALL,
+    SEEN_LIST,
     SUPERLATIVE_FILLER,
     negated,
     other_language,
@@ -82,6 +83,8 @@ class Understander:
             if link.item_id not in target:
                 target.append(link.item_id)
         self._ordinals(text, previous_items, prefs)
+        if previous_items and SEEN_LIST.search(text):  # "seen them all": remembered as seen
+            prefs.seen_items.extend(i for i in previous_items if i not in prefs.seen_items)
         for value, start, _ in phrase_hits(text, self.vocab.categories):
             if re.search(r"\bless\s+(?:\w+\s+)?$", text[:start], re.I):  # "less scary": fewer, not none
                 prefs.disliked_tags.append(value)
