@@ -95,6 +95,7 @@ def test_understanding_rules(agent: Agent) -> None:
     assert parse("I love Tom Hanks").unknown_titles == parse("like The Matrix").unknown_titles == []
     assert parse("a spy movie").liked_tags == ["spy"] and parse("any good zombie movies?").liked_tags == ["zombies"]
     assert parse("a dark comedy").liked_tags == ["dark comedy"]  # not "dark" as well
+    assert parse("a movie with a dog").liked_tags == ["dogs"] and not parse("a movie with Tom Hanks").liked_tags
     bond = parse("I've seen all the James Bond ones")  # every Bond film is seen, not only disliked
     assert {"dr-no-1962", "skyfall-2012"} <= set(bond.seen_items) and bond.disliked_tags == ["james bond"]
     assert parse("I've seen most spy movies").seen_items == [] and parse("I've seen most spy movies").disliked_tags

@@ -40,7 +40,9 @@ CHILD_AGE = re.compile(
     re.IGNORECASE,
 )
 # "a movie about a dog": the word after "about" is a topic, even when short ("dog", "war")
-ABOUT = re.compile(r"\babout\s+(?:(?:a|an|the|some|two|my)\s+)?([a-z][a-z-]{2,})\b", re.IGNORECASE)
+ABOUT = re.compile(
+    r"\b(?:about|with|featuring|involving)\s+(?:(?:a|an|the|some|two|my|lots of)\s+)?([a-z][a-z-]{2,})\b", re.IGNORECASE
+)
 # a message in another language ("una película de terror"): the embedding model and these
 # rules read English only, so such a message gets the question, with a note, not noise
 _OTHER_LANGUAGE_WORDS = (

@@ -270,12 +270,16 @@ class Understander:
         return names
 
     def _topic(self, text: str, prefs: Preferences, titles: list[tuple[int, int]]) -> None:
-        """ "A movie about a dog": the word after "about" is wanted as a tag ("dogs"), or, when
-        only longer tags hold it ("space horror"), as a word those tags partly match."""
+        """ "A movie about a dog", "with a dog": the word after "about" (or "with",
+        "featuring") is wanted as a tag ("dogs"), or, when only longer tags hold it ("space
+        horror"), as a word those tags partly match. After "with" a capitalised word starts a
+        name ("with Tom Hanks"), not a topic."""
         for m in ABOUT.finditer(text):
             word = m.group(1).lower()
             in_title = any(start <= m.start(1) < end for start, end in titles)  # "About a Boy"
             if in_title or word in STOP or word in CUE_WORDS or negated(text, m.start()):
+                continue
+            if not m.group(0).lower().startswith("about") and m.group(1)[0].isupper():
                 continue
             forms = [word, f"{word}s", word[:-1] if word.endswith("s") else word]
             tag = next((self.vocab.tags[f] for f in forms if f in self.vocab.tags), None)
