@@ -131,6 +131,10 @@ def test_understanding_rules(agent: Agent) -> None:
     assert parse("nothing too violent", shown).intent == "refine"
     assert parse("in French", shown).intent == "refine"  # a limit alone narrows the request just made
     assert parse("seen them all", shown).seen_items == shown  # remembered as seen, and a refinement
+    softer = parse("not that scary", shown)  # a degree: the tag, softly, not the whole genre
+    assert softer.disliked_tags == ["Horror", "scary"] and not softer.exclude_categories
+    assert parse("no horror", shown).exclude_categories == ["Horror"]
+    assert "aliens" not in parse("something like Alien").liked_tags  # a word of a title is not a tag
     assert parse("I've watched those already, anything else?", shown).intent == "refine"
     assert not set(shown) & set(parse("I've seen all the James Bond ones", shown).seen_items)
     assert parse("from the 60s", shown).intent == "refine"

@@ -32,6 +32,8 @@ SUPERLATIVE_FILLER = re.compile(
     r"(?:hidden |little )?gems?)\b",
     re.IGNORECASE,
 )
+# "less scary", "not that scary", "nothing too funny": a degree, not a ban
+SOFTENED = re.compile(rf"\b(?:less|(?:{_NEGATION_CUES})\s+(?:too|that|so|overly|very))\s+(?:\w+\s+)?$", re.IGNORECASE)
 # "like The Matrix but not so violent": unlike the named title in some way, as a comparative is
 BUT_NOT = re.compile(r"\bbut\s+(?:not|no|less|without|nothing|never|isn'?t)\b", re.IGNORECASE)
 # "my 8 year old": a child in the audience reads as the mapping's word "kids"

@@ -34,6 +34,7 @@ from chat_rec.agent.cues import (
     SEEN_AFTER,
     SEEN_ALL,
     SEEN_LIST,
+    SOFTENED,
     SUPERLATIVE_FILLER,
     negated,
     other_language,
@@ -85,9 +86,11 @@ class Understander:
         self._ordinals(text, previous_items, prefs)
         if previous_items and SEEN_LIST.search(text):  # "seen them all": remembered as seen
             prefs.seen_items.extend(i for i in previous_items if i not in prefs.seen_items)
-        for value, start, _ in phrase_hits(text, self.vocab.categories):
-            if re.search(r"\bless\s+(?:\w+\s+)?$", text[:start], re.I):  # "less scary": fewer, not none
-                prefs.disliked_tags.append(value)
+        for value, start, end in phrase_hits(text, self.vocab.categories):
+            if SOFTENED.search(text[:start]):  # "less scary", "not that scary": fewer, not none
+                word = text[start:end].lower()  # the category, and the synonym's own tags ("scary")
+                softer = self.vocab.tag_words.get(word, []) if word != value.lower() else []
+                prefs.disliked_tags.extend(t for t in [value, *softer] if t not in prefs.disliked_tags)
             else:
                 (prefs.exclude_categories if negated(text, start) else prefs.include_categories).append(value)
         child = CHILD_AGE.search(text)  # "my 8 year old": whatever the mapping calls "kids"
@@ -97,9 +100,13 @@ class Understander:
         tags = {k: v for k, v in self.vocab.tags.items() if " " in k or "-" in k or len(k) >= 5}
         tag_spans = []
         for value, start, end in phrase_hits(text, tags):
+            if any(s < end and start < e for s, e in titles):  # "like Alien" names a film, not aliens
+                continue
             tag_spans.append((start, end))
             ruled_out = negated(text, start) or SEEN_ALL.search(text[:start])
-            (prefs.disliked_tags if ruled_out else prefs.liked_tags).append(value)
+            target = prefs.disliked_tags if ruled_out else prefs.liked_tags
+            if value not in target:
+                target.append(value)
             self._seen_all(text[:start], prefs, tag=value)
         self._kinds_of_film(text, prefs, set(tags), tag_spans)
         self._ruled_out_words(text, prefs)
