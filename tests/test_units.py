@@ -90,6 +90,9 @@ def test_understanding_rules(agent: Agent) -> None:
     assert agent.space.linker.link("Inception")[0].item_id in p.disliked_items
     assert parse("hmm, anything?").intent == "clarify"
     assert parse("the best movie of all time").intent == "clarify"  # praise names no content
+    assert parse("somthing funy").include_categories == ["Comedy"]  # one slip from a category word
+    assert parse("a scray movie").include_categories == parse("a horor film").include_categories == ["Horror"]
+    assert agent.understander.vocab.respell("a film about honor") == "a film about honor"  # a real word stays
     assert parse("something like The Office").unknown_titles == ["The Office"]  # not in the catalog
     assert parse("I loved Breaking Bad and Inception").unknown_titles == ["Breaking Bad"]
     assert parse("I love Tom Hanks").unknown_titles == parse("like The Matrix").unknown_titles == []

@@ -65,9 +65,9 @@ class Understander:
 
     def parse(self, message: str, previous_items: list[str] | None = None) -> Preferences:
         """Preferences stated in ``message``; ``previous_items`` is the last list shown."""
-        prefs = Preferences(query=message.strip())
+        text = self.vocab.respell(message)  # "somthing funy": a slip from a category or tag word
+        prefs = Preferences(query=text.strip())
         previous_items = previous_items or []
-        text = message
         links = self.linker.find_in_text(text)
         titles = [(link.start, link.end) for link in links]
         for link in links:

@@ -38,6 +38,8 @@ class Vocabulary:
     common_language: str | None
     tag_words: dict[str, list[str]] = field(default_factory=dict)  # word -> tags containing it
     surnames: dict[str, list[str]] = field(default_factory=dict)  # "Nolan" -> people of that name, most credits first
+    words: frozenset[str] = frozenset()  # every word of the catalog's texts: these are never typos
+    spellable: tuple[str, ...] = ()  # one-word categories and tags a typo may be meant as ("funy")
 
     @classmethod
     def build(cls, catalog: Catalog) -> Vocabulary:
@@ -75,7 +77,41 @@ class Vocabulary:
             last = person.split()[-1]
             if len(last) >= 4 and last[0].isupper() and last.lower() not in tags and last.lower() not in STOP:
                 surnames.setdefault(last, []).append(person)
-        return cls(categories, tags, people, languages, max(known) if known else None, common, tag_words, surnames)
+        words = frozenset(
+            w for item in catalog.items for w in re.findall(r"[a-z]+", f"{item.title} {item.text}".lower())
+        )
+        # categories first: on a tie ("horor": horror or honor) the broader word wins
+        spellable = tuple(dict.fromkeys(p for p in [*sorted(categories), *sorted(tags)] if p.isalpha() and len(p) >= 5))
+        return cls(
+            categories,
+            tags,
+            people,
+            languages,
+            max(known) if known else None,
+            common,
+            tag_words,
+            surnames,
+            words,
+            spellable,
+        )
+
+    def respell(self, text: str) -> str:
+        """ "somthing funy" -> "somthing funny": a word of 4+ letters that no catalog text has
+        and that is one slip (a letter missing, extra, wrong or swapped) from a one-word
+        category or tag with the same first letter is read as that word. Other words are
+        left as typed."""
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
+        def fix(m: re.Match[str]) -> str:
+            word = m.group(0)
+            lower = word.lower()
+            if len(lower) < 4 or lower in self.words or lower in STOP:
+                return word
+            best = process.extractOne(lower, self.spellable, scorer=OSA.distance, score_cutoff=1)
+            return best[0] if best and best[0][0] == lower[0] else word
+
+        return re.sub(r"[A-Za-z]+", fix, text)
 
 
 @functools.lru_cache(maxsize=1 << 16)
