@@ -134,6 +134,12 @@ def test_understanding_rules(agent: Agent) -> None:
     assert parse("nothing too violent", shown).intent == "refine"
     assert parse("in French", shown).intent == "refine"  # a limit alone narrows the request just made
     assert parse("seen them all", shown).seen_items == shown  # remembered as seen, and a refinement
+    assert parse("with Bruce Willis", shown).intent == "refine"  # goes on with the request just made
+    adults = parse("a movie like Toy Story but for adults")
+    assert adults.exclude_categories == ["Family"] and adults.contrast
+    assert parse("what's your favourite movie?").intent == "chat"
+    assert parse("a movie with great reviews").intent == "clarify"  # praise, and no rating field to rank by
+    assert "superhero" in parse("I love Marvel movies").liked_tags
     softer = parse("not that scary", shown)  # a degree: the tag, softly, not the whole genre
     assert softer.disliked_tags == ["Horror", "scary"] and not softer.exclude_categories
     assert parse("no horror", shown).exclude_categories == ["Horror"]

@@ -18,9 +18,11 @@ from chat_rec.agent.cues import (
     ABOUT_THE_ASSISTANT,
     BUT_NOT,
     CHILD_AGE,
+    CONTINUATION,
     COUNTRY_LANGUAGE,
     CUE_WORDS,
     FILM_WORDS,
+    FOR_ADULTS,
     FOREIGN,
     FROM_COUNTRY,
     KIND_OF_FILM,
@@ -97,6 +99,10 @@ class Understander:
         kids = self.vocab.categories.get("kids")
         if child and kids and kids not in prefs.include_categories and not negated(text, child.start()):
             prefs.include_categories.append(kids)
+        adults = FOR_ADULTS.search(text)  # "like Toy Story but for adults"
+        if adults and kids and kids not in prefs.include_categories:
+            prefs.exclude_categories.append(kids)
+            prefs.contrast = prefs.contrast or any(link.end <= adults.start() for link in links)
         tags = {k: v for k, v in self.vocab.tags.items() if " " in k or "-" in k or len(k) >= 5}
         tag_spans = []
         for value, start, end in phrase_hits(text, tags):
@@ -141,7 +147,7 @@ class Understander:
                 prefs.exclude_categories.remove(name)
         comparative = self._comparatives(text, prefs)
         # "like The Matrix but not so violent": more of the named film's series is not that either
-        prefs.contrast = comparative or any(BUT_NOT.search(text[link.end :]) for link in links)
+        prefs.contrast = prefs.contrast or comparative or any(BUT_NOT.search(text[link.end :]) for link in links)
         seen_from_list = bool(set(prefs.seen_items) & set(previous_items))
         positive = prefs.liked_items or prefs.include_categories or prefs.liked_tags or prefs.liked_people
         negative = prefs.disliked_tags or prefs.exclude_categories or prefs.disliked_people or prefs.disliked_items
@@ -323,4 +329,4 @@ class Understander:
             return True
         if prefs.liked_items:
             return False  # a new title starts a new request
-        return bool(REFINE.search(text)) or not content_words(normalise(text))
+        return bool(REFINE.search(text) or CONTINUATION.match(text)) or not content_words(normalise(text))
