@@ -222,6 +222,7 @@ def test_mood_phrases_of_the_built_in_mapping(agent: Agent) -> None:
     assert "feel-good" in parse("something uplifting").liked_tags
     assert "strong heroine" in parse("an action movie with a female lead").liked_tags
     assert "romantic" in parse("a movie to watch with my girlfriend").liked_tags
+    assert "dark comedy" in parse("a black comedy").liked_tags and "cozy" in parse("movies for a rainy day").liked_tags
     assert "harrowing" in parse("a war movie that isn't too depressing").disliked_tags
     ruled_out = parse("not another superhero movie please, something with action")
     assert "superhero" in ruled_out.disliked_tags  # the tag, softly
