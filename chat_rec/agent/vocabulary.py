@@ -3,8 +3,9 @@
 Built once per catalog from its values and the mapping's synonyms; :func:`phrase_hits`
 finds them in a message. Nothing here knows the domain.
 
-Deliberately left out: stemming and spelling correction; a plural "s"/"es" (and the
-singular of a plural tag) is the only variation matched.
+Deliberately left out: stemming, and spelling correction beyond one slip in a one-word
+category or tag (:meth:`Vocabulary.respell`); a plural "s"/"es" (and the singular of a
+plural tag) is the only other variation matched.
 """
 
 from __future__ import annotations
