@@ -34,6 +34,8 @@ Composed = tuple[str, list[tuple[str, str]], dict[str, Any]]  # intro, (item id,
 
 @dataclass
 class Explainer:
+    """What one turn's explaining needs; built per turn, so a swapped ``agent.llm`` is used."""
+
     catalog: Catalog
     vocab: Vocabulary
     llm: LLM | None
