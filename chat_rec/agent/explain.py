@@ -34,7 +34,7 @@ Composed = tuple[str, list[tuple[str, str]], dict[str, Any]]  # intro, (item id,
 
 @dataclass
 class Explainer:
-    """What one turn's explaining needs; built per turn, so a swapped ``agent.llm`` is used."""
+    """What one turn's explaining needs (``Agent.explainer()`` builds it)."""
 
     catalog: Catalog
     vocab: Vocabulary

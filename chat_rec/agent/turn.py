@@ -18,14 +18,14 @@ import functools
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from chat_rec.agent.compose import facts_line, missing_people, unknown_titles
 from chat_rec.agent.cues import FACT_QUESTION
 from chat_rec.agent.events import Clarify, Done, Event, Status, TextDelta
-from chat_rec.agent.explain import Composed, Explainer
+from chat_rec.agent.explain import Explainer
 from chat_rec.agent.filters import apply_filters
 from chat_rec.agent.preferences import Preferences
 from chat_rec.agent.rank import RankingConfig, load_ranking_config, mmr, one_per_series, rank
@@ -213,7 +213,9 @@ class Agent:
         preface = "\n".join(line for line in (unknown_titles(prefs), fact, missing) if line)
         if preface:
             yield TextDelta(preface + "\n")
-        intro, picks, trace = yield from self.compose(text, prefs, result.shortlist, history, recommend, intro_prompt)
+        intro, picks, trace = yield from self.explainer().compose(
+            text, prefs, result.shortlist, history, recommend, intro_prompt
+        )
         intro = f"{preface}\n{intro}" if preface else intro
         timings.update(trace.pop("timings"))
         if truncated:
@@ -309,18 +311,7 @@ class Agent:
         self.store.record_turn(record)
         yield Done(record)
 
-    def compose(
-        self,
-        text: str,
-        prefs: Preferences,
-        shortlist: list[str],
-        history: list[TurnRecord],
-        recommend: PromptFile,
-        intro_prompt: PromptFile,
-    ) -> Generator[Event, None, Composed]:
-        """Yields the intro, cards and reasons; returns (intro, picks, trace). Eval calls
-        this too, so the LLM's part of a turn runs the same code there."""
-        explainer = Explainer(
-            self.catalog, self.understander.vocab, self.llm, self.settings, lambda: self.prompt("reason")
-        )
-        return (yield from explainer.compose(text, prefs, shortlist, history, recommend, intro_prompt))
+    def explainer(self) -> Explainer:
+        """The explain step (eval runs it too, so the LLM's part of a turn is the same code).
+        Built per turn: tests and eval may swap ``self.llm``."""
+        return Explainer(self.catalog, self.understander.vocab, self.llm, self.settings, lambda: self.prompt("reason"))

@@ -1,7 +1,7 @@
 """``eval redial|inspired --llm``: score what the user would finally see, model included.
 
 For a sample of benchmark turns, the agent's own :meth:`Agent.rank_for` steps (ranking
-config, then MMR into the shortlist) and :meth:`Agent.compose` (the model writes one
+config, then MMR into the shortlist) and :meth:`Agent.explainer` (the model writes one
 reason per pick, reasons are verified, failures fall back to templates) run with a real
 LLM. Scored per turn: whether a target is among the shown picks, whether every shown id
 is in the catalog and in the candidate set (grounded), how many model reasons passed
@@ -75,7 +75,7 @@ def score_shown(
             shortlist = mmr(ranked, vectors, settings.n_llm_candidates, settings.diversity)
             started = time.perf_counter()
             _, picks, trace = _drain(
-                agent.compose(_request(st), st.prefs or Preferences(), shortlist, [], recommend, intro)
+                agent.explainer().compose(_request(st), st.prefs or Preferences(), shortlist, [], recommend, intro)
             )
             per_turn_ms.append((time.perf_counter() - started) * 1000)
             ids = [item_id for item_id, _ in picks]
