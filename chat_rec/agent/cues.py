@@ -46,8 +46,8 @@ CHILD_AGE = re.compile(
     r"\b(?:[1-9]|1[0-2]|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)[- ]?(?:years?|yrs?)[- ]?olds?\b",
     re.IGNORECASE,
 )
-# "a movie about a dog": the word after "about" is a topic, even when short ("dog", "war")
-ABOUT = re.compile(
+# "a movie about a dog", "with a dog": the word after the cue is a topic, even when short
+TOPIC = re.compile(
     r"\b(?:about|with|featuring|involving)\s+(?:(?:a|an|the|some|two|my|lots of)\s+)?([a-z][a-z-]{2,})\b", re.IGNORECASE
 )
 # a message in another language ("una película de terror"): the embedding model and these

@@ -32,17 +32,15 @@ def read_years(text: str, prefs: Preferences, max_year: int | None) -> None:
         prefs.year_min = int(before.group(1))
     elif before:
         prefs.year_max = int(before.group(1)) - (0 if "until" in before.group(0) else 1)
-    if max_year and re.search(r"\b(recent|new release|latest|this year|last few years)\b", lower):
+    recent = re.search(r"\b(recent|new release|latest|this year|last few years)\b", lower)
+    not_old = re.search(r"\b(?:(?:not|nothing|isn'?t|aren'?t|no)\s+(?:too\s+|that\s+|so\s+)?old|modern)\b", lower)
+    if max_year and recent:
         prefs.year_min = max_year - 5
-    elif max_year and re.search(
-        r"\b(?:(?:not|nothing|isn'?t|aren'?t|no)\s+(?:too\s+|that\s+|so\s+)?old|modern)\b", lower
-    ):
+    elif max_year and not_old:
         prefs.year_min = max_year - 25  # "not too old": this century or so, not only the last few years
-        return
-    if (
-        re.search(r"\b(classic|old school|old-school|golden age|(?<!year )(?<!year-)old (?:movie|film)s?)\b", lower)
-        and prefs.year_max is None
-    ):
+        return  # and not "old movie" below
+    classic = r"\b(classic|old school|old-school|golden age|(?<!year )(?<!year-)old (?:movie|film)s?)\b"
+    if prefs.year_max is None and re.search(classic, lower):
         prefs.year_max = 1979
 
 

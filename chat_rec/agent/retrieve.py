@@ -183,10 +183,10 @@ def retrieve(
             feats[row, 4] = max(len(c & categories) / len(c | categories) for c in seed_categories)
         # "like Parasite": the share of its tags the item has; "like Jaws but in space": that
         # and the share of the tags asked for, half each
-        stated = [tag_match(tags, item_tags)] if tags else []
+        shares = [tag_match(tags, item_tags)] if tags else []
         if seed_tags and item_tags:
-            stated.append(max(tag_match(wanted, item_tags) for wanted in seed_tags))
-        feats[row, 5] = sum(stated) / len(stated) if stated else 0.0
+            shares.append(max(tag_match(wanted, item_tags) for wanted in seed_tags))
+        feats[row, 5] = sum(shares) / len(shares) if shares else 0.0
         if people:
             feats[row, 6] = float(bool(people & set(catalog.people(item))))
     feats[:, 7] = np.asarray(signals.popularity(ids), dtype=np.float32)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 
 from chat_rec.agent.cues import (
-    ABOUT,
     ABOUT_THE_ASSISTANT,
     BUT_NOT,
     CHILD_AGE,
@@ -38,6 +37,7 @@ from chat_rec.agent.cues import (
     SEEN_LIST,
     SOFTENED,
     SUPERLATIVE_FILLER,
+    TOPIC,
     negated,
     other_language,
 )
@@ -287,7 +287,7 @@ class Understander:
         "featuring") is wanted as a tag ("dogs"), or, when only longer tags hold it ("space
         horror"), as a word those tags partly match. After "with" a capitalised word starts a
         name ("with Tom Hanks"), not a topic."""
-        for m in ABOUT.finditer(text):
+        for m in TOPIC.finditer(text):
             word = m.group(1).lower()
             in_title = any(start <= m.start(1) < end for start, end in titles)  # "About a Boy"
             if in_title or word in STOP or word in CUE_WORDS or negated(text, m.start()):

@@ -109,9 +109,11 @@ COMMON_WORDS = set(_COMMON_WORDS.split())
 
 
 class TitleLinker:
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, series: SeriesIndex | None = None) -> None:
+        """``series``: the catalog's series index when the caller has one (else built on the
+        first "the new X")."""
         self.catalog = catalog
-        self._series: SeriesIndex | None = None  # built on first "the new X"
+        self._series = series
         self.by_key: dict[str, list[str]] = defaultdict(list)
         self.weight: dict[tuple[str, str], float] = {}  # (key, item id) -> weight, when not 1.0
         years: dict[int | None, set[str]] = defaultdict(set)

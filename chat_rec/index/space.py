@@ -88,6 +88,7 @@ def open_space(settings: Settings, progress: bool = True, chroma_client: Any | N
     ids = [item.id for item in catalog.items if item.id in order]  # catalog order, so BM25 rows line up
     matrix = matrix[[order[i] for i in ids]]
     texts = [catalog.by_id[i].text for i in ids]
+    series = SeriesIndex(catalog)  # the linker's "the new X" uses it too
     return ItemSpace(
         catalog=catalog,
         index=index,
@@ -96,8 +97,8 @@ def open_space(settings: Settings, progress: bool = True, chroma_client: Any | N
         matrix=matrix,
         row={item_id: i for i, item_id in enumerate(ids)},
         lexical=LexicalIndex(ids, texts),
-        linker=TitleLinker(catalog),
-        series=SeriesIndex(catalog),
+        linker=TitleLinker(catalog, series),
+        series=series,
         load=loaded,
         sync=report,
     )
