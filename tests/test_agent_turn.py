@@ -217,3 +217,12 @@ def test_a_message_in_another_language_is_told_only_english_is_read(agent: Agent
     assert turn.reply.startswith("I can only read English")
     turn, _ = run_turn(agent, "something like Amélie", conversation="fr")  # a title with accents is English enough
     assert turn.kind == "recommend" and turn.recommendations
+
+
+def test_a_listener_that_stops_reading_mid_stream_still_gets_the_turn_stored(agent: Agent) -> None:
+    events = agent.turn("quitter", "a tense science fiction thriller", conversation_id="closed-tab")
+    next(e for e in events if isinstance(e, TextDelta))
+    events.close()  # what a closed browser tab or `chat-rec ask ... | head -1` does
+    stored = agent.store.turns("quitter", "closed-tab")
+    assert [t.message for t in stored] == ["a tense science fiction thriller"]
+    assert len(stored[0].recommendations) == 3

@@ -184,7 +184,28 @@ class Agent:
         prompt_versions: dict[str, str] | None = None,
         filters: dict[str, Any] | None = None,
     ) -> Iterator[Event]:
-        """``filters`` (year_min, year_max, duration_max, exclude_categories) hold for this turn only."""
+        """``filters`` (year_min, year_max, duration_max, exclude_categories) hold for this turn only.
+
+        A listener that stops reading mid-stream (a closed tab, a Streamlit rerun,
+        ``chat-rec ask ... | head -1``) closes the generator: the turn is then finished
+        unseen, so the message and the picks are still stored."""
+        events = self._turn(user_id, message, conversation_id, prompt_versions, filters)
+        try:
+            for event in events:  # noqa: UP028 - ``yield from`` would close the inner generator too
+                yield event
+        except GeneratorExit:
+            for _ in events:
+                pass
+            raise
+
+    def _turn(
+        self,
+        user_id: str,
+        message: str,
+        conversation_id: str,
+        prompt_versions: dict[str, str] | None,
+        filters: dict[str, Any] | None,
+    ) -> Iterator[Event]:
         started = time.perf_counter()
         track_prompts()
         versions = prompt_versions or {}
