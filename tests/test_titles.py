@@ -171,3 +171,27 @@ def test_linker_beats_exact_matching_on_redial() -> None:
     assert result.total > 600
     assert result.baseline > 0.6 * result.total
     assert result.linked > result.baseline + 0.05 * result.total
+
+
+def test_the_catalogs_aliases_role_names_other_titles() -> None:
+    mapping = Mapping.model_validate(
+        {
+            "name": "aliases-test",
+            "id": "id",
+            "title": "title",
+            "text": "{title}",
+            "fields": {"year": {"type": "int"}, "aka": {"type": "list"}},
+            "roles": {"year": "year", "aliases": "aka"},
+        }
+    )
+    items = [
+        Item("se7en", "Se7en", "Se7en", {"year": 1995, "aka": ["Seven"]}),
+        Item("samurai", "Seven Samurai", "Seven Samurai", {"year": 1954}),
+        Item("x2", "X2", "X2", {"year": 2003, "aka": ["X-Men 2"]}),
+        Item("xmen", "X-Men", "X-Men", {"year": 2000}),
+    ]
+    linker = TitleLinker(Catalog(items, mapping))
+    assert [(link.item_id, link.score) for link in linker.link("Seven")] == [("se7en", 0.95)]
+    assert top(linker, "x-men 2") == "x2"  # it used to be X-Men, a fuzzy match
+    assert [link.item_id for link in linker.find_in_text("something like seven but lighter")] == ["se7en"]
+    assert [link.item_id for link in linker.find_in_text("I loved Seven Samurai")] == ["samurai"]

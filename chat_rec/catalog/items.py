@@ -84,6 +84,9 @@ class Catalog:
     def people(self, item: Item) -> list[str]:
         return [p for name in self.roles.people for p in item.get_list(name)]
 
+    def aliases(self, item: Item) -> list[str]:
+        return item.get_list(self.roles.aliases)
+
     def tags(self, item: Item) -> list[str]:
         return item.get_list(self.roles.tags)
 

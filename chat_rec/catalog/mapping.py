@@ -46,6 +46,7 @@ class Roles(BaseModel):
     language: str | None = None
     description: str | None = None
     popularity: str | None = None
+    aliases: str | None = None  # other titles people type: "Seven" for "Se7en"
 
 
 class Mapping(BaseModel):
@@ -73,6 +74,7 @@ class Mapping(BaseModel):
             self.roles.language,
             self.roles.description,
             self.roles.popularity,
+            self.roles.aliases,
             *self.roles.people,
         ]
         unknown = sorted({n for n in named if n is not None and n not in known})

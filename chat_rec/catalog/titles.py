@@ -3,7 +3,8 @@
 Two entry points:
 - :meth:`TitleLinker.link` for a string that *is* a title ("the matrix", "Matrix (1999)",
   "Amelie", "star wars 5"): exact match on a normalised key first (alternative titles in
-  parentheses, "Léon (a.k.a. The Professional)", are keys too), then fuzzy matching
+  parentheses, "Léon (a.k.a. The Professional)", and the catalog's ``aliases`` role,
+  "Seven" for *Se7en*, are keys too), then fuzzy matching
   (rapidfuzz) among titles within a year of the one given, rescored so that sequel
   numbers must agree and a short query contained in a longer title still scores.
   Numbers are normalised ("two", "II" -> "2"), so "star wars 5" meets "Episode V".
@@ -119,7 +120,8 @@ class TitleLinker:
         years: dict[int | None, set[str]] = defaultdict(set)
         for item in catalog.items:
             year = catalog.year(item)
-            for variant, weight in title_variants(item.title):
+            aliases = [(alias, ALIAS_WEIGHT) for alias in catalog.aliases(item)]
+            for variant, weight in [*title_variants(item.title), *aliases]:
                 key = normalise(variant)
                 if not key or (key, item.id) in self.weight or item.id in self.by_key.get(key, []):
                     continue
