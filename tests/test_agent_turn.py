@@ -226,3 +226,33 @@ def test_a_listener_that_stops_reading_mid_stream_still_gets_the_turn_stored(age
     stored = agent.store.turns("quitter", "closed-tab")
     assert [t.message for t in stored] == ["a tense science fiction thriller"]
     assert len(stored[0].recommendations) == 3
+
+
+def test_a_request_that_only_set_a_frame_is_kept_by_the_next_one(agent: Agent) -> None:
+    cat = agent.catalog
+    run_turn(agent, "something in Korean", conversation="korean")
+    turn, _ = run_turn(agent, "a comedy", conversation="korean")  # it used to drop Korean
+    assert turn.recommendations
+    assert all(cat.language(cat.by_id[i]) == "Korean" for i in rec_ids(turn))
+    assert all("Comedy" in cat.categories(cat.by_id[i]) for i in rec_ids(turn))
+    run_turn(agent, "something from the 90s", conversation="nineties")
+    turn, _ = run_turn(agent, "like Heat", conversation="nineties")
+    assert turn.recommendations and all(1990 <= (cat.year(cat.by_id[i]) or 0) <= 1999 for i in rec_ids(turn))
+    turn, _ = run_turn(agent, "forget that, a western", conversation="korean")  # a new request says so
+    assert turn.preferences.get("language") is None and turn.preferences["include_categories"] == ["Western"]
+    run_turn(agent, "a thriller from the 90s", user="u2", conversation="again")
+    turn, _ = run_turn(agent, "start over", user="u2", conversation="again")
+    assert turn.kind == "clarify"  # a user the agent knows nothing about yet gets the question
+
+
+def test_a_named_films_director_and_cast_are_candidates_with_a_share_of_the_people_signal(space) -> None:
+    from chat_rec.agent.preferences import Preferences
+    from chat_rec.agent.retrieve import FEATURES, NAMED_PEOPLE, UserContext, retrieve
+    from chat_rec.signals import Signals
+
+    found = retrieve(space, Preferences(liked_items=["parasite-2019"]), UserContext(), Signals())
+    assert "memories-of-murder-2003" in found.routes["people"]  # Bong Joon-ho and Song Kang-ho
+    people = found.features[:, FEATURES.index("people")]
+    assert people[found.ids.index("memories-of-murder-2003")] == NAMED_PEOPLE
+    assert people[found.ids.index(found.routes["dense"][0])] in (0.0, NAMED_PEOPLE)
+    assert {i for i, v in zip(found.ids, people) if v > 0} <= set(found.routes["people"])

@@ -16,7 +16,7 @@ import pytest
 
 import chat_rec.index.sync as sync_module
 from chat_rec.catalog.items import Catalog, Item
-from chat_rec.catalog.mapping import Mapping
+from chat_rec.catalog.mapping import FieldSpec, Mapping, Roles
 from chat_rec.errors import IndexMismatchError
 from chat_rec.index.chroma import ChromaIndex, make_client
 from chat_rec.index.embedder import CachedEmbedder
@@ -141,6 +141,10 @@ def test_synonyms_and_a_legacy_digest_do_not_ask_for_a_rebuild(tmp_path: Path) -
     sync_index(catalog(5), open_index(tmp_path), embedder(tmp_path, model), progress=False)
     tuned = MAPPING.model_copy(update={"synonyms": {"scary": "Horror"}})
     report = sync_index(Catalog(catalog(5).items, tuned), open_index(tmp_path), embedder(tmp_path, model))
+    assert (report.unchanged, report.embedded) == (5, 0)
+    aliases = {"fields": {**MAPPING.fields, "aka": FieldSpec(type="list")}, "roles": Roles(aliases="aka")}
+    with_aliases = MAPPING.model_copy(update=aliases)  # a new role reads a field; the text is made as before
+    report = sync_index(Catalog(catalog(5).items, with_aliases), open_index(tmp_path), embedder(tmp_path, model))
     assert (report.unchanged, report.embedded) == (5, 0)
 
     index = open_index(tmp_path)  # an index built before digests left the synonyms out

@@ -139,7 +139,7 @@ def test_understanding_rules(agent: Agent) -> None:
     assert adults.exclude_categories == ["Family"] and adults.contrast
     assert parse("what's your favourite movie?").intent == "chat"
     assert parse("a movie with great reviews").intent == "clarify"  # praise, and no rating field to rank by
-    assert "superhero" in parse("I love Marvel movies").liked_tags
+    assert "marvel" in parse("I love Marvel movies").liked_tags  # the tag on every Marvel film
     softer = parse("not that scary", shown)  # a degree: the tag, softly, not the whole genre
     assert softer.disliked_tags == ["Horror", "scary"] and not softer.exclude_categories
     assert parse("no horror", shown).exclude_categories == ["Horror"]
@@ -227,6 +227,24 @@ def test_mood_phrases_of_the_built_in_mapping(agent: Agent) -> None:
     ruled_out = parse("not another superhero movie please, something with action")
     assert "superhero" in ruled_out.disliked_tags  # the tag, softly
     assert ruled_out.exclude_categories == [] and "Action" in ruled_out.include_categories
+
+
+def test_short_synonyms_franchise_tags_and_war_names(agent: Agent) -> None:
+    parse = agent.understander.parse
+    assert parse("not ww2").disliked_tags == ["world war ii"]  # a short synonym no catalog text uses
+    # the category inside the tag's name is not ruled out, nor every tag with "world" in it
+    war = parse("a war film but not about world war 2")
+    assert war.include_categories == ["War"] and war.exclude_categories == [] and war.disliked_tags == ["world war ii"]
+    assert parse("not world war 2").exclude_categories == []
+    assert "romantic" in parse("a good date movie").liked_tags  # it used to get the question
+    heroes = parse("a superhero movie but not marvel")
+    assert heroes.liked_tags == ["superhero"] and heroes.disliked_tags == ["marvel"]
+    assert parse("an MCU film").liked_tags == ["marvel"]
+    assert parse("sadder").liked_tags == ["tearjerker"]  # not the catalog's one film tagged *sad*
+    assert parse("I'm sad, cheer me up").liked_tags == ["feel-good"]  # "sad" alone is a common word
+    cheesy = parse("not too cheesy", ["about-time-2013"])  # after a list: it narrows that request
+    assert cheesy.intent == "refine" and cheesy.disliked_tags == ["campy"]
+    assert parse("not too flimflammy", ["about-time-2013"]).intent == "refine"  # even with no word for it
 
 
 def test_a_wanted_word_inside_a_longer_tag_counts_half() -> None:

@@ -28,6 +28,13 @@ LIKED_NAME = re.compile(
 KIND_OF_FILM = re.compile(r"\b([a-z0-9]{2,4})\s+(?:movie|film|flick|thriller|comedy)s?\b", re.IGNORECASE)
 # "with Bruce Willis" right after a list: the message goes on with the request just made
 CONTINUATION = re.compile(r"^\W*(?:with|and|also|plus|starring|featuring|by|preferably|ideally)\b", re.IGNORECASE)
+# "start over", "something completely different": a new request, whatever came before
+NEW_REQUEST = re.compile(
+    r"\b(?:start(?:ing)? (?:over|again|afresh)|new (?:request|search|topic)|scratch that|change of plans?|"
+    r"forget (?:that|those|it|all that|what i said|the last one)|"
+    r"(?:something|anything) (?:completely|totally|entirely|very|quite) different)\b",
+    re.IGNORECASE,
+)
 # "like Toy Story but for adults": the mapping's "kids" category is ruled out
 FOR_ADULTS = re.compile(r"\b(?:for (?:adults|grown[- ]?ups)|not for (?:kids|children)|adults? only)\b", re.IGNORECASE)
 # "the best movie of all time": praise that names no content ("time" is not a wish for time travel)

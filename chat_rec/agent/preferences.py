@@ -11,7 +11,8 @@ from typing import Any
 
 @dataclass
 class Preferences:
-    intent: str = "recommend"  # recommend | refine | clarify (vague) | chat (not a film request) | other_language
+    # recommend | refine | clarify (vague) | chat (not a film request) | other_language | restart ("start over")
+    intent: str = "recommend"
     liked_items: list[str] = field(default_factory=list)
     disliked_items: list[str] = field(default_factory=list)
     seen_items: list[str] = field(default_factory=list)
@@ -61,6 +62,21 @@ class Preferences:
         if self.exclude_language:
             parts.append(f"not in {self.exclude_language}")
         return "; ".join(parts)
+
+    def sets_limits(self) -> bool:
+        """A language, a year range or a duration: the frame a request is made in."""
+        limits = (
+            self.language,
+            self.exclude_language,
+            self.year_min,
+            self.year_max,
+            self.duration_min,
+            self.duration_max,
+        )
+        return any(v is not None for v in limits)
+
+    def wants_something(self) -> bool:
+        return bool(self.liked_items or self.include_categories or self.liked_tags or self.liked_people)
 
     def has_content(self) -> bool:
         """Does the turn say anything retrieval can use beyond the raw words?"""

@@ -69,6 +69,7 @@ def _top(scores: np.ndarray, k: int) -> np.ndarray:
 
 
 PARTIAL_TAG = 0.5
+NAMED_PEOPLE = 0.5  # sharing a person with a named film says less than being the person asked for
 
 
 def tag_match(wanted: set[str], item_tags: set[str]) -> float:
@@ -87,8 +88,8 @@ def _without_titles(text: str, item_ids: list[str], space: ItemSpace) -> str:
     """Content words only: named titles are handled by the seed signal and chat words
     ("something", "like") only add noise to BM25."""
     for item_id in item_ids:
-        title = space.catalog.by_id[item_id].title if item_id in space.catalog.by_id else ""
-        if title:
+        item = space.catalog.by_id.get(item_id)
+        for title in [item.title, *space.catalog.aliases(item)] if item else []:
             text = re.sub(re.escape(title), " ", text, flags=re.IGNORECASE)
     return " ".join(content_words(text))
 
@@ -144,6 +145,10 @@ def retrieve(
         routes["collab"] = [i for i in related if ok(i)][:n]
     else:
         related = {}
+    # "loved Parasite": the other films of its director and cast
+    named_people = {p for s in named for p in catalog.people(catalog.by_id[s])}
+    credited = dict.fromkeys(i for person in sorted(named_people) for i in catalog.credited(person))
+    routes["people"] = [i for i in credited if ok(i)][:n]
     routes["popular"] = [i for i in signals.top_popular(n * 3) if ok(i)][: n // 2]
     routes["series"] = [i for i in series if ok(i)]
     if keep_named:  # after the other routes, so they fill the same table as without
@@ -189,6 +194,8 @@ def retrieve(
         feats[row, 5] = sum(shares) / len(shares) if shares else 0.0
         if people:
             feats[row, 6] = float(bool(people & set(catalog.people(item))))
+        elif named_people:
+            feats[row, 6] = NAMED_PEOPLE * float(bool(named_people & set(catalog.people(item))))
     feats[:, 7] = np.asarray(signals.popularity(ids), dtype=np.float32)
     feats[:, 8] = np.array([related.get(i, 0.0) for i in ids], dtype=np.float32)
     disliked = [s for s in [*user.disliked, *prefs.disliked_items] if s in space.row]

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chat_rec.agent.compose import facts_line, missing_people, unknown_titles
-from chat_rec.agent.cues import FACT_QUESTION
+from chat_rec.agent.cues import FACT_QUESTION, NEW_REQUEST
 from chat_rec.agent.events import Clarify, Done, Event, Status, TextDelta
 from chat_rec.agent.explain import Explainer
 from chat_rec.agent.filters import apply_filters
@@ -150,6 +150,11 @@ class Agent:
         ):
             now = self._model_reading(message, now)
         previous = Preferences.from_dict(history[-1].preferences) if history else Preferences()
+        # "something in Korean", then "a comedy": the first request only set the frame
+        framed = bool(history) and previous.sets_limits() and not previous.wants_something()
+        fresh = bool(NEW_REQUEST.search(message))
+        if framed and not fresh and now.intent == "recommend" and now.wants_something() and not now.sets_limits():
+            now.intent = "refine"
         if now.intent == "refine" or (history and history[-1].kind == "clarify"):
             merged = now.merged_onto(previous)
             merged.query = f"{previous.query} {message}".strip()
@@ -219,7 +224,7 @@ class Agent:
         profile = self.store.preferences(user_id)
         knows_user = bool(profile["like_item"] or profile["like_attr"] or self.store.feedback(user_id)["like"])
         vague = prefs.intent == "clarify" and not knows_user and not (history and history[-1].kind == "clarify")
-        if vague or prefs.intent in ("chat", "other_language"):
+        if vague or prefs.intent in ("chat", "other_language", "restart"):
             yield from self._clarify(user_id, conversation_id, text, prefs, versions, started)
             return
         yield Status("retrieving")

@@ -28,6 +28,7 @@ from chat_rec.agent.cues import (
     LIKED_NAME,
     MEASURE_WORDS,
     NEGATED_SPAN,
+    NEW_REQUEST,
     ORDINALS,
     QUESTION,
     REFINE,
@@ -64,6 +65,14 @@ class Understander:
         self.catalog = catalog
         self.linker = linker
         self.vocab = Vocabulary.build(catalog)
+        # a short tag is too ambiguous to read anywhere ("fun"), but a short synonym no
+        # catalog text uses ("ww2", "mcu") was written to be read
+        synonyms = {k.lower() for k in catalog.mapping.synonyms}
+        self.tags = {
+            k: v
+            for k, v in self.vocab.tags.items()
+            if " " in k or "-" in k or len(k) >= 5 or (k in synonyms and k not in self.vocab.words)
+        }
 
     def parse(self, message: str, previous_items: list[str] | None = None) -> Preferences:
         """Preferences stated in ``message``; ``previous_items`` is the last list shown."""
@@ -88,7 +97,11 @@ class Understander:
         self._ordinals(text, previous_items, prefs)
         if previous_items and SEEN_LIST.search(text):  # "seen them all": remembered as seen
             prefs.seen_items.extend(i for i in previous_items if i not in prefs.seen_items)
+        tag_hits = [h for h in phrase_hits(text, self.tags) if not any(s < h[2] and h[1] < e for s, e in titles)]
+        tag_spans = [(start, end) for _, start, end in tag_hits]  # "like Alien" names a film, not aliens
         for value, start, end in phrase_hits(text, self.vocab.categories):
+            if any(s <= start and end <= e and e - s > end - start for s, e in tag_spans):
+                continue  # "not world war 2" does not rule out every war film
             if SOFTENED.search(text[:start]):  # "less scary", "not that scary": fewer, not none
                 word = text[start:end].lower()  # the category, and the synonym's own tags ("scary")
                 softer = self.vocab.tag_words.get(word, []) if word != value.lower() else []
@@ -103,19 +116,14 @@ class Understander:
         if adults and kids and kids not in prefs.include_categories:
             prefs.exclude_categories.append(kids)
             prefs.contrast = prefs.contrast or any(link.end <= adults.start() for link in links)
-        tags = {k: v for k, v in self.vocab.tags.items() if " " in k or "-" in k or len(k) >= 5}
-        tag_spans = []
-        for value, start, end in phrase_hits(text, tags):
-            if any(s < end and start < e for s, e in titles):  # "like Alien" names a film, not aliens
-                continue
-            tag_spans.append((start, end))
+        for value, start, _ in tag_hits:
             ruled_out = negated(text, start) or SEEN_ALL.search(text[:start])
             target = prefs.disliked_tags if ruled_out else prefs.liked_tags
             if value not in target:
                 target.append(value)
             self._seen_all(text[:start], prefs, tag=value)
-        self._kinds_of_film(text, prefs, set(tags), tag_spans)
-        self._ruled_out_words(text, prefs)
+        self._kinds_of_film(text, prefs, set(self.tags), tag_spans)
+        self._ruled_out_words(text, prefs, tag_spans)
         self._topic(text, prefs, titles)
         prefs.unknown_titles = self._unknown_names(text, titles)
         for value, start, _ in [
@@ -149,17 +157,23 @@ class Understander:
         # "like The Matrix but not so violent": more of the named film's series is not that either
         prefs.contrast = prefs.contrast or comparative or any(BUT_NOT.search(text[link.end :]) for link in links)
         seen_from_list = bool(set(prefs.seen_items) & set(previous_items))
-        positive = prefs.liked_items or prefs.include_categories or prefs.liked_tags or prefs.liked_people
         negative = prefs.disliked_tags or prefs.exclude_categories or prefs.disliked_people or prefs.disliked_items
-        limits = (prefs.language, prefs.exclude_language, prefs.year_min, prefs.year_max, prefs.duration_max)
-        # "nothing too violent", "in French", "under 90 minutes": these narrow the request just made
-        only_rules_out = (bool(negative) or any(v is not None for v in limits)) and not positive
+        # "nothing too violent", "in French", "under 90 minutes": these narrow the request just
+        # made, and so does "not too cheesy" when the catalog has no word for "cheesy"
+        rules_out = bool(negative) or prefs.sets_limits() or bool(NEGATED_SPAN.match(text.lstrip()))
+        only_rules_out = rules_out and not prefs.wants_something()
         off_topic = bool(QUESTION.search(text)) and not FILM_WORDS.search(text)
         if other_language(text) and not prefs.has_content():
             prefs.intent = "other_language"  # the question, with a note that only English is read
         elif (ABOUT_THE_ASSISTANT.search(text) or off_topic) and not prefs.has_content():
             prefs.intent = "chat"  # not a film request: the clarifying question, even for a known user
-        elif previous_items and (self._refers_back(text, prefs) or comparative or seen_from_list or only_rules_out):
+        elif NEW_REQUEST.search(text) and not prefs.has_content():
+            prefs.intent = "restart"  # "start over": the question too
+        elif (
+            previous_items
+            and not NEW_REQUEST.search(text)  # "start over", "something completely different"
+            and (self._refers_back(text, prefs) or comparative or seen_from_list or only_rules_out)
+        ):
             prefs.intent = "refine"
             relative_limits(self.catalog, text, prefs.anchor_items or previous_items, prefs)
         elif (
@@ -209,13 +223,17 @@ class Understander:
             hits.append((person, m.start(), m.end()))
         return hits
 
-    def _ruled_out_words(self, text: str, prefs: Preferences) -> None:
+    def _ruled_out_words(self, text: str, prefs: Preferences, read: list[tuple[int, int]]) -> None:
         """A word the user rules out ("less slow", "nothing dark") dislikes every tag built
         on it ("slow burn", "dark comedy"): single short words are too ambiguous to count as
-        liked tags, but next to a negation their meaning is plain."""
+        liked tags, but next to a negation their meaning is plain. Words of a tag already
+        ``read`` are left alone ("not world war 2" is not "not world")."""
         categories = {c.lower() for c in [*prefs.exclude_categories, *prefs.include_categories]}
         for span in NEGATED_SPAN.finditer(text):
-            for word in content_words(span.group(0)):
+            for m in re.finditer(r"[a-z']+", span.group(0).lower()):
+                word, at = m.group(0), span.start() + m.start()
+                if word not in content_words(word) or any(s <= at < e for s, e in read):
+                    continue
                 if word in CUE_WORDS or word in MEASURE_WORDS or word in self.vocab.categories or word in categories:
                     continue
                 for tag in self.vocab.tag_words.get(word, []):

@@ -62,6 +62,7 @@ class Catalog:
         self.mapping = mapping
         self.roles = mapping.roles
         self.by_id = {item.id: item for item in self.items}
+        self._credits: dict[str, list[str]] | None = None
 
     def __len__(self) -> int:
         return len(self.items)
@@ -86,6 +87,15 @@ class Catalog:
 
     def aliases(self, item: Item) -> list[str]:
         return item.get_list(self.roles.aliases)
+
+    def credited(self, person: str) -> list[str]:
+        """Ids of the items that credit ``person`` (the index is built on first use)."""
+        if self._credits is None:
+            self._credits = {}
+            for item in self.items:
+                for name in self.people(item):
+                    self._credits.setdefault(name, []).append(item.id)
+        return self._credits.get(person, [])
 
     def tags(self, item: Item) -> list[str]:
         return item.get_list(self.roles.tags)

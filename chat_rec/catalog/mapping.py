@@ -85,9 +85,13 @@ class Mapping(BaseModel):
         return self
 
     def digest(self) -> str:
-        """What the index depends on. Synonyms are left out: they only steer how messages
-        are read, so tuning them must not ask for a rebuild."""
-        return hashlib.sha256(self.model_dump_json(exclude={"synonyms"}).encode()).hexdigest()[:16]
+        """How the embedded text is made: a change here re-embeds every row, so the index
+        asks for an explicit rebuild. Fields, roles and synonyms are left out: each row's
+        content hash already catches a field whose value changed, and roles and synonyms
+        only steer how items and messages are read (adding an ``aliases`` role must not
+        ask for a rebuild)."""
+        made = self.model_dump_json(include={"id", "title", "title_format", "text"})
+        return hashlib.sha256(made.encode()).hexdigest()[:16]
 
 
 def load_mapping(path: Path) -> Mapping:

@@ -58,7 +58,7 @@ def make_client(settings: Settings) -> Any:
     return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
 
 
-MAPPING_DIGEST_VERSION = 2  # 2: the digest leaves the synonyms out
+MAPPING_DIGEST_VERSION = 3  # 2: the digest leaves the synonyms out; 3: it covers only how the text is made
 
 
 class ChromaIndex:
@@ -87,8 +87,8 @@ class ChromaIndex:
                 f"the index was built with embedding model {built_model!r}, but {embedding_model!r} is configured"
             )
         built_mapping = manifest.get("mapping_digest")
-        # digests before MAPPING_DIGEST_VERSION 2 covered the synonyms too, so they cannot be
-        # compared; a legacy index of the same mapping is kept (its rows' content hashes
+        # older digests covered the synonyms (before 2) and the fields and roles (before 3),
+        # so they cannot be compared; a legacy index of the same mapping is kept (its rows' content hashes
         # still catch any change in the embedded text) and gets the new digest on sync
         legacy = (
             manifest.get("mapping_digest_version", 1) < MAPPING_DIGEST_VERSION and manifest.get("mapping") == mapping
