@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from chat_rec.agent.explain import proper_title
 from chat_rec.agent.preferences import Preferences
 from chat_rec.agent.rank import RankingConfig, mmr, rank
 from chat_rec.agent.retrieve import FEATURES, Candidates, UserContext, retrieve
@@ -58,6 +59,12 @@ def test_check_reason_rejects_wrong_facts(agent: Agent) -> None:
     ):
         assert not check_reason(made_up, item, cat, vocab, []).ok, made_up
     assert check_reason("A cerebral heist-free drama.", item, cat, vocab, [], request="no heist films").ok
+    restated = "A thoughtful science fiction film that fits the request."  # nothing the user did not say
+    assert not check_reason(restated, item, cat, vocab, [], request="a thoughtful science fiction film").ok
+    assert check_reason(restated, item, cat, vocab, [], request="something like Contact").ok
+    assert proper_title("a fish called wanda (1988) is a farce.", "A Fish Called Wanda") == (
+        "A Fish Called Wanda (1988) is a farce."
+    )
     echo = "A drama that's not too slow for a teenager."
     assert not check_reason(echo, item, cat, vocab, [], request="a drama that's not too slow for a teenager").ok
 

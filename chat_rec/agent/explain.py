@@ -11,6 +11,7 @@ Deliberately left out: choosing the picks; ranking has already done that.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
@@ -30,6 +31,11 @@ from chat_rec.prompts.registry import PromptFile
 from chat_rec.settings import Settings
 
 Composed = tuple[str, list[tuple[str, str]], dict[str, Any]]  # intro, (item id, reason) per pick, trace
+
+
+def proper_title(reason: str, title: str) -> str:
+    """The item's title as the catalog spells it: "A fish called wanda" -> "A Fish Called Wanda"."""
+    return re.sub(re.escape(title), lambda _: title, reason, flags=re.IGNORECASE)
 
 
 @dataclass
@@ -91,8 +97,7 @@ class Explainer:
                 trace["timings"].setdefault("first_reason_ms", (time.perf_counter() - started) * 1000)
             verdict = check_reason(reason, item, self.catalog, self.vocab, titles, request=text)
             trace["verdicts"].append({"item_id": item.id, "ok": verdict.ok, "problem": verdict.problem, "raw": reason})
-            if not verdict.ok:
-                reason = self.template_reason(described)
+            reason = self.template_reason(described) if not verdict.ok else proper_title(reason, item.title)
             picks.append((item.id, reason))
             yield self.card(position, item.id, reason)
             yield TextDelta(f"\n{position}. {self.catalog.display_title(item)}: {reason}")

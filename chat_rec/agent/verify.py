@@ -4,8 +4,9 @@
 - every reason must be short, non-empty, and must not claim what the item's record
   does not support: a year that is off, a category or person the item does not have,
   another candidate's title;
-- it must not undercut itself ("doesn't fit the request"), repeat itself or copy five
-  words in a row from the request, and every tag of the catalog's vocabulary it uses as
+- it must not undercut itself ("doesn't fit the request"), repeat itself, copy five
+  words in a row from the request or only say back what was asked ("a funny heist
+  film"), and every tag of the catalog's vocabulary it uses as
   a claim ("heist", "time travel"; not taste words like "thoughtful") must be in the
   item's record or the user's request;
 - most of its content words must come from the item's record or the user's request
@@ -266,6 +267,8 @@ def check_reason(
     genre_words = {w for c in catalog.categories(item) for w in re.findall(r"[a-z]+", c.lower())}
     if all(w in genre_words or w.rstrip("s") in genre_words for w in specific):  # "a comedy that fits perfectly"
         return Verdict(False, "names only its genre")
+    if all(_stem(w) in request_words for w in specific):  # "a funny heist film that fits the request"
+        return Verdict(False, "only restates the request")
     ratio = support_ratio(text, record, request)
     if ratio < min_support:
         return Verdict(False, f"only {ratio:.0%} of its words are backed by the record or the request")
