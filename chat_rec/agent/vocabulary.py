@@ -115,9 +115,14 @@ class Vocabulary:
         return re.sub(r"[A-Za-z]+", fix, text)
 
 
+_Y_PLURAL = re.compile(r"[^aeiou]y$")  # "comedy" -> "comedies"
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def phrase_pattern(phrase: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<![\w-]){re.escape(phrase)}(?:s|es)?(?![\w-])", re.IGNORECASE)
+    """The phrase and its plural ("comedies" for "comedy"), as whole words."""
+    body = rf"{re.escape(phrase[:-1])}(?:y|ies)" if _Y_PLURAL.search(phrase) else rf"{re.escape(phrase)}(?:s|es)?"
+    return re.compile(rf"(?<![\w-]){body}(?![\w-])", re.IGNORECASE)
 
 
 def phrase_hits(text: str, phrases: dict[str, str], max_words: int = 4) -> list[tuple[str, int, int]]:
@@ -127,7 +132,7 @@ def phrase_hits(text: str, phrases: dict[str, str], max_words: int = 4) -> list[
     lowered = text.lower()
     # a substring test first: compiling (or even running) one pattern per phrase for every
     # message cost ~250 ms a turn with a few thousand phrases
-    present = [p for p in phrases if p in lowered]
+    present = [p for p in phrases if (p[:-1] if _Y_PLURAL.search(p) else p) in lowered]
     for phrase in sorted(present, key=lambda p: -len(p)):
         if len(phrase) < 3 or len(phrase.split()) > max_words:
             continue

@@ -297,7 +297,8 @@ class TitleLinker:
             # sentence-initial only when a refinement follows: "Inception but funnier", "Alien, less scary"
             leads = re.match(r"\s*(?:,|-|\bbut\b|\bwith\b|\bwithout\b|\bmeets\b|\bvs\b)", message[end:], re.I)
             initial = message[:start].strip() == ""
-            return bool(capitalised) and len(span) > 2 and (not initial or (bool(leads) and len(span) >= 4))
+            long_enough = len(span) > 2 or bool(cued)  # "something like Up"; a lone "Up" is a word
+            return bool(capitalised) and long_enough and (not initial or (bool(leads) and len(span) >= 4))
         if len(words) == 2:
             return len(capitalised) >= 1
         # "a film about a boy and his dog" is not *About a Boy*: a lower-case span of common words needs a cue

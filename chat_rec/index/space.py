@@ -87,7 +87,9 @@ def open_space(settings: Settings, progress: bool = True, chroma_client: Any | N
     order = {item_id: i for i, item_id in enumerate(ids)}
     ids = [item.id for item in catalog.items if item.id in order]  # catalog order, so BM25 rows line up
     matrix = matrix[[order[i] for i in ids]]
-    texts = [catalog.by_id[i].text for i in ids]
+    # BM25 always reads the title, also when the mapping keeps it out of the embedded text
+    texts = [catalog.by_id[i].text if catalog.by_id[i].title in catalog.by_id[i].text else
+             f"{catalog.by_id[i].title}. {catalog.by_id[i].text}" for i in ids]
     series = SeriesIndex(catalog)  # the linker's "the new X" uses it too
     return ItemSpace(
         catalog=catalog,
