@@ -175,6 +175,9 @@ def test_language_can_be_ruled_out_and_asked_for_outright(agent: Agent) -> None:
     for item_id in rec_ids(turn):
         item = cat.by_id[item_id]
         assert cat.language(item) == "English" and "Thriller" in cat.categories(item)
+    turn, _ = run_turn(agent, "movies from japan or korea", conversation="c4")  # it used to keep Japanese only
+    assert turn.preferences["languages"] == ["Japanese", "Korean"]
+    assert turn.recommendations and all(cat.language(cat.by_id[i]) in ("Japanese", "Korean") for i in rec_ids(turn))
 
 
 def test_seen_all_of_a_tag_or_person_rules_it_out(agent: Agent) -> None:
@@ -239,7 +242,7 @@ def test_a_request_that_only_set_a_frame_is_kept_by_the_next_one(agent: Agent) -
     turn, _ = run_turn(agent, "like Heat", conversation="nineties")
     assert turn.recommendations and all(1990 <= (cat.year(cat.by_id[i]) or 0) <= 1999 for i in rec_ids(turn))
     turn, _ = run_turn(agent, "forget that, a western", conversation="korean")  # a new request says so
-    assert turn.preferences.get("language") is None and turn.preferences["include_categories"] == ["Western"]
+    assert "languages" not in turn.preferences and turn.preferences["include_categories"] == ["Western"]
     run_turn(agent, "a thriller from the 90s", user="u2", conversation="again")
     turn, _ = run_turn(agent, "start over", user="u2", conversation="again")
     assert turn.kind == "clarify"  # a user the agent knows nothing about yet gets the question

@@ -8,6 +8,7 @@ the real model is exercised by the CLI and Chroma-server tests."""
 from __future__ import annotations
 
 import hashlib
+import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from chat_rec.catalog.mapping import FieldSpec, Mapping, Roles
 from chat_rec.errors import IndexMismatchError
 from chat_rec.index.chroma import ChromaIndex, make_client
 from chat_rec.index.embedder import CachedEmbedder
+from chat_rec.index.space import ItemSpace, open_space
 from chat_rec.index.sync import sync_index
 from chat_rec.settings import Settings
 
@@ -178,3 +180,20 @@ def test_real_model_returns_vectors_in_input_order_whatever_their_length() -> No
     alone = np.vstack([model.embed([t]) for t in texts])
     assert together.shape == (20, 384)
     assert np.allclose(together, alone, atol=1e-5)
+
+
+def test_the_built_in_catalogs_index_is_rebuilt_when_an_upgrade_changed_its_mapping(
+    tmp_path: Path, session_home: Path, space: ItemSpace
+) -> None:
+    """Users never edit the built-in mapping, so a changed one came with an upgrade: the
+    index is rebuilt (from the embedding cache) instead of asking the user to."""
+    for name in ("chroma", "cache"):
+        shutil.copytree(session_home / name, tmp_path / name)
+    settings = Settings(home=tmp_path, llm="none", collection=space.index.name)
+    stale = ChromaIndex(settings)
+    meta = {k: v for k, v in stale.manifest().items() if not k.startswith("hnsw:")}
+    stale.collection.modify(metadata={**meta, "mapping_digest": "0123456789abcdef"})  # an older text template
+    reopened = open_space(Settings(home=tmp_path, llm="none"), progress=False)
+    assert reopened.index.name == space.index.name
+    assert reopened.index.manifest()["mapping_digest"] == space.catalog.mapping.digest()
+    assert reopened.sync.added == len(space.catalog) and reopened.sync.embedded == 0  # all from the cache

@@ -117,7 +117,7 @@ def test_understanding_rules(agent: Agent) -> None:
     assert parse("cheer me up").liked_tags == ["feel-good"]  # a mood phrase of the built-in mapping
     assert parse("a sad movie").liked_tags == ["tearjerker"] and parse("a happy film").liked_tags == ["feel-good"]
     assert parse("made after 2010 in French").year_min == 2011
-    assert parse("made after 2010 in French").language == "French"
+    assert parse("made after 2010 in French").languages == ["French"]
     assert not parse("it should cheer me up").liked_items  # "up" is not the film Up
     assert parse("like Inception but not by Nolan").disliked_people == ["Christopher Nolan"]
     assert parse("anything with Hanks").liked_people == ["Tom Hanks"]
@@ -177,9 +177,13 @@ def test_understanding_rules(agent: Agent) -> None:
     assert not parse("a film about a boy and his dog").liked_items
     assert not parse("I loved About a Boy").liked_tags
     # a country names its language when the catalog has films in it
-    assert parse("a horror movie from south korea").language == "Korean"
+    assert parse("a horror movie from south korea").languages == ["Korean"]
     assert parse("nothing from France").exclude_language == "French"
-    assert parse("a movie from Narnia").language is None
+    assert parse("a movie from Narnia").languages == []
+    assert parse("movies from japan or korea").languages == ["Japanese", "Korean"]
+    assert Preferences.from_dict({"language": "French"}).languages == ["French"]  # a turn stored before
+    refined = Preferences(exclude_language="Korean").merged_onto(Preferences(languages=["Japanese", "Korean"]))
+    assert refined.languages == ["Japanese"] and refined.exclude_language == "Korean"  # the latest word wins
 
 
 def test_preferences_merge_keeps_negatives() -> None:

@@ -94,7 +94,7 @@ def matched_preferences(catalog: Catalog, item: Item, prefs: Preferences) -> lis
     if duration and (prefs.duration_max or prefs.duration_min):
         out.append(f"{int(duration)} min")
     language = catalog.language(item)
-    if language and (prefs.language or prefs.exclude_language):
+    if language and (prefs.languages or prefs.exclude_language):
         out.append(f"in {language}")
     alike: dict[tuple[str, ...], list[str]] = {}  # what the item shares (in its own order) -> named titles
     for named in list(dict.fromkeys([*prefs.anchor_items, *prefs.liked_items]))[:2]:  # "like Arrival"

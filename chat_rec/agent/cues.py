@@ -102,7 +102,8 @@ COUNTRY_LANGUAGE = {
     "poland": "Polish",
     "turkey": "Turkish",
 }
-FROM_COUNTRY = re.compile(rf"\bfrom\s+({'|'.join(COUNTRY_LANGUAGE)})\b", re.IGNORECASE)
+_COUNTRY = "|".join(COUNTRY_LANGUAGE)
+FROM_COUNTRY = re.compile(rf"\bfrom\s+((?:{_COUNTRY})(?:\s*(?:,|\bor\b|\band\b)\s*(?:{_COUNTRY}))*)\b", re.IGNORECASE)
 # the words of the negation cues above, so a ruled-out span's own words can be told apart
 _CUE_WORDS = (
     "not nothing without never hate hates hated dislike dislikes disliked don't didn't can't stand avoid except "

@@ -23,7 +23,7 @@ def is_filtered(prefs: Preferences) -> bool:
             prefs.year_max is not None,
             prefs.duration_min is not None,
             prefs.duration_max is not None,
-            bool(prefs.language),
+            bool(prefs.languages),
             bool(prefs.exclude_language),
             bool(prefs.exclude_categories),
             bool(prefs.include_categories),
@@ -43,7 +43,7 @@ def passes(item: Item, prefs: Preferences, catalog: Catalog) -> bool:
         return False
     if prefs.duration_min is not None and (duration is None or duration < prefs.duration_min):
         return False
-    if prefs.language and catalog.roles.language and catalog.language(item) != prefs.language:
+    if prefs.languages and catalog.roles.language and catalog.language(item) not in prefs.languages:
         return False
     if prefs.exclude_language and catalog.language(item) == prefs.exclude_language:
         return False
@@ -73,7 +73,7 @@ def apply_filters(prefs: Preferences, filters: dict[str, Any] | None) -> Prefere
     if filters.get("duration_max") is not None:
         prefs.duration_max = min(int(filters["duration_max"]), prefs.duration_max or int(filters["duration_max"]))
     if filters.get("language"):
-        prefs.language = str(filters["language"])
+        prefs.languages = [str(filters["language"])]
         prefs.exclude_language = None
     excluded = [str(c) for c in filters.get("exclude_categories") or []]
     if excluded:

@@ -28,7 +28,7 @@ class Preferences:
     year_max: int | None = None
     duration_min: int | None = None
     duration_max: int | None = None
-    language: str | None = None
+    languages: list[str] = field(default_factory=list)  # any of these: "from Japan or Korea"
     contrast: bool = False  # "like X but funnier": unlike the named titles in some way
     exclude_language: str | None = None  # "not in English", "a foreign film"
     query: str = ""  # the text retrieval embeds
@@ -40,6 +40,8 @@ class Preferences:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Preferences:
         names = {f.name for f in fields(cls)}
+        if data.get("language"):  # turns stored before the ninth session held one language
+            data = {**data, "languages": [data["language"]]}
         return cls(**{k: v for k, v in data.items() if k in names})
 
     def constraints_text(self) -> str:
@@ -57,8 +59,8 @@ class Preferences:
             parts.append(f"at most {self.duration_max} min")
         if self.duration_min is not None:
             parts.append(f"at least {self.duration_min} min")
-        if self.language:
-            parts.append(f"in {self.language}")
+        if self.languages:
+            parts.append("in " + " or ".join(self.languages))
         if self.exclude_language:
             parts.append(f"not in {self.exclude_language}")
         return "; ".join(parts)
@@ -66,7 +68,7 @@ class Preferences:
     def sets_limits(self) -> bool:
         """A language, a year range or a duration: the frame a request is made in."""
         limits = (
-            self.language,
+            self.languages or None,
             self.exclude_language,
             self.year_min,
             self.year_max,
@@ -90,7 +92,7 @@ class Preferences:
             or self.year_max
             or self.duration_max
             or self.duration_min
-            or self.language
+            or self.languages
             or self.exclude_language
             or self.exclude_categories
         )
@@ -122,13 +124,15 @@ class Preferences:
         out.disliked_tags = [t for t in out.disliked_tags if t not in self.liked_tags]  # the latest word wins
         out.liked_tags = [t for t in out.liked_tags if t not in self.disliked_tags]
         out.anchor_items = self.anchor_items or previous.anchor_items
-        for name in ("year_min", "year_max", "duration_min", "duration_max", "language", "exclude_language"):
+        for name in ("year_min", "year_max", "duration_min", "duration_max", "exclude_language"):
             value = getattr(self, name)
             if value is not None:
                 setattr(out, name, value)
-        if out.language is not None and out.language == out.exclude_language:  # the latest word wins
+        if self.languages:
+            out.languages = list(self.languages)
+        if out.exclude_language in out.languages:  # the latest word wins
             if self.exclude_language:
-                out.language = None
+                out.languages = [lang for lang in out.languages if lang != self.exclude_language]
             else:
                 out.exclude_language = None
         return out

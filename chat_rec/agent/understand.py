@@ -139,15 +139,15 @@ class Understander:
         for value, start, _ in phrase_hits(text, self.vocab.languages, max_words=2):
             if negated(text, start):  # "not in English"
                 prefs.exclude_language = value
-            elif value != self.vocab.common_language or re.search(r"\bin\s+$", text[:start], re.I):
-                prefs.language = value  # the common language only when asked for outright: "in English"
-        country = FROM_COUNTRY.search(text)  # "a film from Japan" is in Japanese, if the catalog has any
-        spoken = self.vocab.languages.get(COUNTRY_LANGUAGE[country.group(1).lower()].lower()) if country else None
-        if country and spoken and negated(text, country.start()):
-            prefs.exclude_language = spoken
-        elif spoken and not prefs.language:
-            prefs.language = spoken
-        if FOREIGN.search(text) and not prefs.language:
+            elif (
+                value not in prefs.languages
+                and (  # the common language only when asked for: "in English"
+                    value != self.vocab.common_language or re.search(r"\b(?:in|or)\s+$", text[:start], re.I)
+                )
+            ):
+                prefs.languages.append(value)
+        self._countries(text, prefs)
+        if FOREIGN.search(text) and not prefs.languages:
             prefs.exclude_language = self.vocab.common_language
         read_years(text, prefs, self.vocab.max_year)
         read_durations(text, prefs)
@@ -184,6 +184,18 @@ class Understander:
         ):
             prefs.intent = "clarify"
         return prefs
+
+    def _countries(self, text: str, prefs: Preferences) -> None:
+        """ "A film from Japan or Korea" is in Japanese or Korean, when the catalog has films in them."""
+        found = FROM_COUNTRY.search(text)
+        if not found:
+            return
+        names = re.findall("|".join(COUNTRY_LANGUAGE), found.group(1), re.IGNORECASE)
+        spoken = [self.vocab.languages.get(COUNTRY_LANGUAGE[name.lower()].lower()) for name in names]
+        if negated(text, found.start()):
+            prefs.exclude_language = next((s for s in spoken if s), prefs.exclude_language)
+        elif not prefs.languages:
+            prefs.languages = list(dict.fromkeys(s for s in spoken if s))
 
     def _comparatives(self, text: str, prefs: Preferences) -> bool:
         """ "Something funnier", "darker": the base word's category or tag becomes a soft

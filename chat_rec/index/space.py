@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,11 +22,12 @@ from chat_rec.catalog.items import Catalog
 from chat_rec.catalog.load import LoadResult, load_catalog
 from chat_rec.catalog.series import SeriesIndex
 from chat_rec.catalog.titles import TitleLinker
+from chat_rec.errors import IndexMismatchError
 from chat_rec.index.chroma import ChromaIndex
 from chat_rec.index.embedder import CachedEmbedder, SentenceTransformerEmbedder
 from chat_rec.index.lexical import LexicalIndex
 from chat_rec.index.sync import SyncReport, sync_index
-from chat_rec.settings import Settings
+from chat_rec.settings import BUILTIN_MAPPING, Settings
 
 
 @dataclass
@@ -82,14 +84,22 @@ def open_space(settings: Settings, progress: bool = True, chroma_client: Any | N
         SentenceTransformerEmbedder(settings.embedding_model), settings.cache_dir / "embeddings.sqlite3"
     )
     index = ChromaIndex(settings, client=chroma_client)
-    report = sync_index(catalog, index, embedder, progress=progress)
+    try:
+        report = sync_index(catalog, index, embedder, progress=progress)
+    except IndexMismatchError:
+        if Path(settings.catalog_mapping).resolve() != BUILTIN_MAPPING.resolve():
+            raise  # the user's own mapping changed: they decide when to re-embed
+        # the built-in mapping changed with an upgrade: its index is ours to rebuild
+        index.client.delete_collection(index.name)
+        index = ChromaIndex(settings, client=index.client)
+        report = sync_index(catalog, index, embedder, progress=progress)
     ids, matrix = index.vectors()
     order = {item_id: i for i, item_id in enumerate(ids)}
     ids = [item.id for item in catalog.items if item.id in order]  # catalog order, so BM25 rows line up
     matrix = matrix[[order[i] for i in ids]]
     # BM25 always reads the title, also when the mapping keeps it out of the embedded text
-    texts = [catalog.by_id[i].text if catalog.by_id[i].title in catalog.by_id[i].text else
-             f"{catalog.by_id[i].title}. {catalog.by_id[i].text}" for i in ids]
+    items = [catalog.by_id[i] for i in ids]
+    texts = [item.text if item.title in item.text else f"{item.title}. {item.text}" for item in items]
     series = SeriesIndex(catalog)  # the linker's "the new X" uses it too
     return ItemSpace(
         catalog=catalog,
