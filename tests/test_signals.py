@@ -122,10 +122,12 @@ def test_store_round_trip_and_feedback(tmp_path: Path, space: ItemSpace) -> None
         store.add_feedback(user, a, "like")
         store.add_feedback(user, b, "like")
     store.add_feedback("u3", c, "dislike")
+    store.add_feedback("u4", a, "like")  # one user's pair is their taste, not a link between items
+    store.add_feedback("u4", c, "seen")
     store.close()
     signals = load_signals(settings, space)
     assert isinstance(signals, CollabSignals)
-    assert signals.related([a]) == {b: 1.0}
+    assert signals.related([a]) == {b: 1.0}  # two users made that pair
     assert signals.top_popular(5)[:2] in ([a, b], [b, a])
     frame = events([("s1", c, 1.0), ("s1", b, 1.0)])
     from chat_rec.signals.importers import IngestReport

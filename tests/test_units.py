@@ -256,6 +256,9 @@ def test_short_synonyms_franchise_tags_and_war_names(agent: Agent) -> None:
     cheesy = parse("not too cheesy", ["about-time-2013"])  # after a list: it narrows that request
     assert cheesy.intent == "refine" and cheesy.disliked_tags == ["campy"]
     assert parse("not too flimflammy", ["about-time-2013"]).intent == "refine"  # even with no word for it
+    seen = parse("I've seen Se7en and Zodiac", ["about-time-2013"])  # titles not in the list: still narrows it
+    assert seen.intent == "refine" and seen.seen_items == ["se7en-1995", "zodiac-2007"]
+    assert "feel-good" in parse("i need something light, i had a rough week").liked_tags
 
 
 def test_a_wanted_word_inside_a_longer_tag_counts_half() -> None:

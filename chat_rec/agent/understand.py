@@ -159,9 +159,9 @@ class Understander:
         prefs.contrast = prefs.contrast or comparative or any(BUT_NOT.search(text[link.end :]) for link in links)
         seen_from_list = bool(set(prefs.seen_items) & set(previous_items))
         negative = prefs.disliked_tags or prefs.exclude_categories or prefs.disliked_people or prefs.disliked_items
-        # "nothing too violent", "in French", "under 90 minutes": these narrow the request just
-        # made, and so does "not too cheesy" when the catalog has no word for "cheesy"
-        rules_out = bool(negative) or prefs.sets_limits() or bool(NEGATED_SPAN.match(text.lstrip()))
+        # "nothing too violent", "in French", "under 90 minutes", "I've seen Se7en": these narrow
+        # the request just made, and so does "not too cheesy" when the catalog has no word for it
+        rules_out = bool(negative or prefs.seen_items) or prefs.sets_limits() or bool(NEGATED_SPAN.match(text.lstrip()))
         only_rules_out = rules_out and not prefs.wants_something()
         off_topic = bool(QUESTION.search(text)) and not FILM_WORDS.search(text)
         if other_language(text) and not prefs.has_content():

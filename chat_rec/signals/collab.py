@@ -8,7 +8,9 @@ with per-source weights so a large out-of-domain log cannot drown a small in-dom
 - popularity: ``log1p(sum of weights)`` scaled to 0..1 per source, optionally with an
   exponential time decay (half-life in days, relative to the newest event of the source);
 - related(seeds): cosine co-occurrence (``C_ij / (sqrt(n_i n_j) + shrink)``) summed over
-  the seeds, scaled to 0..1 by the best candidate.
+  the seeds, scaled to 0..1 by the best candidate. In-app feedback counts a pair only
+  when two users made it: scaling to the best candidate would otherwise turn one user's
+  two clicks into a full-strength link.
 
 Deliberately left out: matrix factorisation (ALS); with a few thousand sessions the
 shrunk cosine is as good and needs no training loop.
@@ -27,6 +29,7 @@ from scipy import sparse
 from chat_rec.signals import Signals
 
 EVENT_COLUMNS = ("source", "session", "item_id", "weight", "timestamp")
+FEEDBACK_MIN_SUPPORT = 2  # users who liked or saw both items of a pair
 
 
 @dataclass
@@ -47,6 +50,7 @@ def _source_signals(
     weight: float,
     half_life_days: float | None,
     shrink: float,
+    min_support: int = 1,
 ) -> SourceSignals | None:
     rows = events["item_id"].astype(str).map(row)
     events = events.assign(_row=rows).dropna(subset=["_row"])
@@ -75,6 +79,7 @@ def _source_signals(
     x.data[:] = 1.0
     cooc = (x.T @ x).tocsr().astype(np.float32)
     cooc.setdiag(0)
+    cooc.data[cooc.data < min_support] = 0  # pairs fewer sessions made together
     cooc.eliminate_zeros()
     n = np.asarray(x.sum(axis=0)).ravel()
     coo = cooc.tocoo()
@@ -122,7 +127,12 @@ class CollabSignals(Signals):
         self._mix(sources)
 
     def _build(self, name: str, events: pd.DataFrame, weight: float) -> SourceSignals | None:
-        built = _source_signals(name, events, self.row, len(self.ids), weight, self.half_life_days, self.shrink)
+        # in-app feedback: a pair one user made is that user's taste (their taste vector has
+        # it), not evidence that the two go together; two users must have made it
+        support = FEEDBACK_MIN_SUPPORT if name == "feedback" else 1
+        built = _source_signals(
+            name, events, self.row, len(self.ids), weight, self.half_life_days, self.shrink, support
+        )
         return built if built is not None and built.weight > 0 else None
 
     def _mix(self, sources: list[SourceSignals]) -> None:
