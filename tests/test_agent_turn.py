@@ -122,6 +122,8 @@ def test_a_message_about_the_assistant_gets_the_question_not_a_list(agent: Agent
     assert turn.kind == "clarify" and turn.recommendations == []  # not a film request: no list from the profile
     turn, _ = run_turn(agent, "what should I watch tonight?", conversation="c4")
     assert turn.recommendations
+    turn, _ = run_turn(agent, "tell me a joke", conversation="c3")  # it got Knives Out
+    assert turn.kind == "clarify" and turn.recommendations == []
 
 
 def test_filtered_dense_route_gives_what_chromas_where_filter_gives(space, tmp_path) -> None:
@@ -229,6 +231,17 @@ def test_a_listener_that_stops_reading_mid_stream_still_gets_the_turn_stored(age
     stored = agent.store.turns("quitter", "closed-tab")
     assert [t.message for t in stored] == ["a tense science fiction thriller"]
     assert len(stored[0].recommendations) == 3
+
+
+def test_the_number_of_picks_asked_for_is_given_and_kept_by_a_refinement(agent: Agent) -> None:
+    cat = agent.catalog
+    turn, events = run_turn(agent, "give me 5 comedies", conversation="five")
+    assert len(turn.recommendations) == 5 and len(cards(events)) == 5
+    assert all("Comedy" in cat.categories(cat.by_id[i]) for i in rec_ids(turn))
+    older, _ = run_turn(agent, "older", conversation="five")
+    assert len(older.recommendations) == 5
+    plain, _ = run_turn(agent, "a comedy", conversation="plain")
+    assert len(plain.recommendations) == agent.settings.n_recommendations
 
 
 def test_a_request_that_only_set_a_frame_is_kept_by_the_next_one(agent: Agent) -> None:

@@ -261,6 +261,26 @@ def test_short_synonyms_franchise_tags_and_war_names(agent: Agent) -> None:
     assert "feel-good" in parse("i need something light, i had a rough week").liked_tags
 
 
+def test_a_year_on_its_own_is_that_year(agent: Agent) -> None:
+    def years(text: str) -> tuple[int | None, int | None]:
+        prefs = agent.understander.parse(text)
+        return prefs.year_min, prefs.year_max
+
+    assert years("a movie from 1990") == (1990, 1990) == years("1990")  # it meant 1990 onwards
+    assert years("a film made in 1994") == (1994, 1994)
+    assert years("from 1990 onwards") == (1990, None) == years("since 1990")
+    assert years("movies from 1990 to 1995") == (1990, 1995)
+    assert years("after 1990") == (1991, None)
+
+
+def test_how_many_picks_a_message_asks_for(agent: Agent) -> None:
+    parse = agent.understander.parse
+    assert parse("give me 5 comedies").count == 5 and parse("ten good horror movies").count == 10
+    assert parse("give me 50 movies").count == 10  # at most ten
+    assert parse("something like 10 Things I Hate About You").count is None  # a title
+    assert parse("a movie under 2 hours").count is None and parse("something for my 2 kids").count is None
+
+
 def test_a_wanted_word_inside_a_longer_tag_counts_half() -> None:
     from chat_rec.agent.retrieve import tag_match
 

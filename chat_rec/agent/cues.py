@@ -35,6 +35,15 @@ NEW_REQUEST = re.compile(
     r"(?:something|anything) (?:completely|totally|entirely|very|quite) different)\b",
     re.IGNORECASE,
 )
+# "give me 5 comedies", "ten good horror movies": how many picks (the noun is checked by the reader)
+HOW_MANY = re.compile(
+    r"\b(\d{1,2}|two|three|four|five|six|seven|eight|nine|ten)\s+(?:[a-z'-]+\s+){0,2}?([a-z-]{3,}s)\b", re.IGNORECASE
+)
+NUMBER_WORDS = {
+    w: n for n, w in enumerate(["two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"], start=2)
+}
+PICK_NOUNS = {"movies", "films", "flicks", "picks", "options", "recommendations", "suggestions", "titles", "ones"}
+MAX_PICKS = 10
 # "like Toy Story but for adults": the mapping's "kids" category is ruled out
 FOR_ADULTS = re.compile(r"\b(?:for (?:adults|grown[- ]?ups)|not for (?:kids|children)|adults? only)\b", re.IGNORECASE)
 # "the best movie of all time": praise that names no content ("time" is not a wish for time travel)
@@ -117,7 +126,8 @@ MEASURE_WORDS = {"long", "longer", "short", "shorter", "old", "older", "new", "n
 ABOUT_THE_ASSISTANT = re.compile(
     r"\b(system prompt|your (?:instructions|prompt|rules|guidelines|favou?rite)|you are now|pretend (?:you|to be)|"
     r"developer mode|jailbreak|(?:ignore|disregard|forget) (?:all |any |the |your )?(?:previous|prior|above|"
-    r"earlier|instructions))\b",
+    r"earlier|instructions)|tell me a joke|who are you|how are you|"
+    r"(?:write|compose) (?:me )?an? (?:poem|story|song|essay|email|letter|program))\b",
     re.IGNORECASE,
 )
 # "I've seen all the Pixar films": the tag or person after it is ruled out, not wanted

@@ -63,7 +63,7 @@ class Explainer:
         reason for each; a failed or unfaithful reason is replaced by the template reason,
         and after the first model failure the rest of the turn uses templates too.
         """
-        n = min(self.settings.n_recommendations, len(shortlist))
+        n = min(prefs.count or self.settings.n_recommendations, len(shortlist))
         trace: dict[str, Any] = {"llm": self.llm.name if self.llm else None, "timings": {}, "verdicts": []}
         intro = intro_prompt.render_text(request=text, n=n, constraints=prefs.constraints_text())
         yield TextDelta(intro)

@@ -13,8 +13,8 @@ from chat_rec.catalog.items import Catalog
 
 
 def read_years(text: str, prefs: Preferences, max_year: int | None) -> None:
-    """Decades, "after 2010", "nothing older than 1980", "recent" (``max_year`` is the
-    catalog's newest), "not too old", "classic"."""
+    """Decades, "after 2010", "from 1990" (that year), "from 1990 to 1995", "nothing older
+    than 1980", "recent" (``max_year`` is the catalog's newest), "not too old", "classic"."""
     lower = text.lower()
     decade = re.search(r"\b(?:(19|20)(\d)0|'?(\d)0)'?s\b", lower)
     if decade:
@@ -22,8 +22,18 @@ def read_years(text: str, prefs: Preferences, max_year: int | None) -> None:
         digit = decade.group(2) or decade.group(3)
         start = int(f"{century}{digit}0")
         prefs.year_min, prefs.year_max = start, start + 9
+    span = re.search(r"\b(?:from|between)\s+(\d{4})\s*(?:-|to|and|until|through)\s*(\d{4})\b", lower)
+    # "a movie from 1990" is that year; "from 1990 on" is below
+    single = re.search(
+        r"\b(?:from|in)\s+(\d{4})\b(?!\s*(?:on\b|onwards?|\+|and (?:later|after|up)|or (?:later|newer)))", lower
+    )
+    single = single or re.fullmatch(r"\W*(\d{4})\W*", lower)
     after = re.search(r"\b(?:after|since|newer than|post|from)\s*-?\s*(\d{4})\b", lower)
-    if after and negated(lower, after.start()):  # "nothing newer than 2000": up to 2000
+    if span:
+        prefs.year_min, prefs.year_max = sorted((int(span.group(1)), int(span.group(2))))
+    elif single and not negated(lower, single.start()):
+        prefs.year_min = prefs.year_max = int(single.group(1))
+    elif after and negated(lower, after.start()):  # "nothing newer than 2000": up to 2000
         prefs.year_max = int(after.group(1))
     elif after:
         prefs.year_min = int(after.group(1)) + (0 if "since" in after.group(0) or "from" in after.group(0) else 1)

@@ -31,6 +31,7 @@ class Preferences:
     languages: list[str] = field(default_factory=list)  # any of these: "from Japan or Korea"
     contrast: bool = False  # "like X but funnier": unlike the named titles in some way
     exclude_language: str | None = None  # "not in English", "a foreign film"
+    count: int | None = None  # "give me 5 comedies": how many picks (else the setting)
     query: str = ""  # the text retrieval embeds
     unknown_titles: list[str] = field(default_factory=list)  # "like The Office": named, not in the catalog
 
@@ -124,7 +125,7 @@ class Preferences:
         out.disliked_tags = [t for t in out.disliked_tags if t not in self.liked_tags]  # the latest word wins
         out.liked_tags = [t for t in out.liked_tags if t not in self.disliked_tags]
         out.anchor_items = self.anchor_items or previous.anchor_items
-        for name in ("year_min", "year_max", "duration_min", "duration_max", "exclude_language"):
+        for name in ("year_min", "year_max", "duration_min", "duration_max", "exclude_language", "count"):
             value = getattr(self, name)
             if value is not None:
                 setattr(out, name, value)

@@ -134,7 +134,8 @@ class Agent:
         ranked = rank(candidates, self.ranking)
         varied = one_per_series(ranked, self.space.series.key_of)  # for the shortlist only
         vectors = {i: self.space.vector(i) for i, _ in varied[:60]}
-        shortlist = mmr(varied, vectors, self.settings.n_llm_candidates, self.settings.diversity)
+        size = max(self.settings.n_llm_candidates, prefs.count or 0)  # "give me 8 comedies"
+        shortlist = mmr(varied, vectors, size, self.settings.diversity)
         t2 = time.perf_counter()
         return Ranked(prefs, ranked, shortlist, {"retrieve_ms": (t1 - t0) * 1000, "rank_ms": (t2 - t1) * 1000})
 
@@ -235,7 +236,8 @@ class Agent:
         recommend = self.prompt("recommend", versions.get("recommend"), user_id)
         intro_prompt = self.prompt("intro", versions.get("intro"), user_id)
         fact = self._fact(text, prefs)  # "who directed Jaws?": the record's answer first, then picks like it
-        missing = missing_people(self.catalog, prefs, result.shortlist[: self.settings.n_recommendations])
+        n_picks = prefs.count or self.settings.n_recommendations
+        missing = missing_people(self.catalog, prefs, result.shortlist[:n_picks])
         preface = "\n".join(line for line in (unknown_titles(prefs), fact, missing) if line)
         if preface:
             yield TextDelta(preface + "\n")

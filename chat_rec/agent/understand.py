@@ -24,12 +24,16 @@ from chat_rec.agent.cues import (
     FOR_ADULTS,
     FOREIGN,
     FROM_COUNTRY,
+    HOW_MANY,
     KIND_OF_FILM,
     LIKED_NAME,
+    MAX_PICKS,
     MEASURE_WORDS,
     NEGATED_SPAN,
     NEW_REQUEST,
+    NUMBER_WORDS,
     ORDINALS,
+    PICK_NOUNS,
     QUESTION,
     REFINE,
     SEEN,
@@ -147,6 +151,7 @@ class Understander:
             ):
                 prefs.languages.append(value)
         self._countries(text, prefs)
+        prefs.count = self._how_many(text, titles)
         if FOREIGN.search(text) and not prefs.languages:
             prefs.exclude_language = self.vocab.common_language
         read_years(text, prefs, self.vocab.max_year)
@@ -184,6 +189,18 @@ class Understander:
         ):
             prefs.intent = "clarify"
         return prefs
+
+    def _how_many(self, text: str, titles: list[tuple[int, int]]) -> int | None:
+        """ "Give me 5 comedies": a number before a film word or a plural of the catalog's
+        categories and tags; "10 Things I Hate About You" is a title, "2 hours" a duration."""
+        for m in HOW_MANY.finditer(text):
+            noun = m.group(2).lower()
+            singular = noun[:-3] + "y" if noun.endswith("ies") else noun[:-1]
+            film_word = noun in PICK_NOUNS or singular in self.vocab.categories or singular in self.vocab.tags
+            if film_word and not any(s <= m.start() < e for s, e in titles):
+                number = m.group(1).lower()
+                return min(int(number) if number.isdigit() else NUMBER_WORDS[number], MAX_PICKS) or None
+        return None
 
     def _countries(self, text: str, prefs: Preferences) -> None:
         """ "A film from Japan or Korea" is in Japanese or Korean, when the catalog has films in them."""
