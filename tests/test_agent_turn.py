@@ -200,6 +200,9 @@ def test_a_question_about_a_named_film_is_answered_from_its_record_first(agent: 
     assert turn.recommendations and "jaws-1975" not in rec_ids(turn)
     plain, _ = run_turn(agent, "something like Jaws", conversation="c2")
     assert not plain.reply.startswith("Jaws (1975)")  # only a question gets the facts
+    asked, _ = run_turn(agent, "who directed it?", conversation="c2")  # "it": the first pick just shown
+    first = agent.catalog.by_id[rec_ids(plain)[0]]
+    assert asked.reply.startswith(f"{agent.catalog.display_title(first)}: director:")  # it got the question
 
 
 def test_a_named_person_missing_from_some_picks_is_said_out_loud(agent: Agent) -> None:

@@ -20,6 +20,7 @@ from chat_rec.agent.cues import (
     CONTINUATION,
     COUNTRY_LANGUAGE,
     CUE_WORDS,
+    FACT_QUESTION,
     FILM_WORDS,
     FOR_ADULTS,
     FOREIGN,
@@ -370,6 +371,9 @@ class Understander:
                 prefs.seen_items.append(item_id)
             else:
                 prefs.anchor_items.append(item_id)
+        asks_about_it = FACT_QUESTION.search(text) and re.search(r"\b(?:it|that|this)\b", text, re.I)
+        if asks_about_it and not prefs.anchor_items and not prefs.liked_items:
+            prefs.anchor_items.append(previous[0])  # "who directed it?": the first pick
 
     @staticmethod
     def _refers_back(text: str, prefs: Preferences) -> bool:
