@@ -1,4 +1,5 @@
-"""Limits a message sets on year and duration, in plain words or relative to a list.
+"""Limits a message sets: years, durations (in plain words or relative to a list),
+languages named by country, and how many picks.
 
 Deliberately left out: dates finer than a year, and limits on other numeric fields.
 """
@@ -7,8 +8,17 @@ from __future__ import annotations
 
 import re
 
-from chat_rec.agent.cues import negated
+from chat_rec.agent.cues import (
+    COUNTRY_LANGUAGE,
+    FROM_COUNTRY,
+    HOW_MANY,
+    MAX_PICKS,
+    NUMBER_WORDS,
+    PICK_NOUNS,
+    negated,
+)
 from chat_rec.agent.preferences import Preferences
+from chat_rec.agent.vocabulary import Vocabulary
 from chat_rec.catalog.items import Catalog
 
 
@@ -94,3 +104,32 @@ def relative_limits(catalog: Catalog, text: str, basis: list[str], prefs: Prefer
         prefs.duration_max = int(min(durations)) - 1
     if durations and re.search(r"\blonger\b", lower):
         prefs.duration_min = int(max(durations)) + 1
+
+
+def read_countries(text: str, prefs: Preferences, languages: dict[str, str]) -> None:
+    """ "A film from Japan or Korea" is in Japanese or Korean, when the catalog has films in
+    them (``languages``: the catalog's, lower-cased -> as spelt)."""
+    found = FROM_COUNTRY.search(text)
+    if not found:
+        return
+    names = re.findall("|".join(COUNTRY_LANGUAGE), found.group(1), re.IGNORECASE)
+    spoken = [languages.get(COUNTRY_LANGUAGE[name.lower()].lower()) for name in names]
+    if negated(text, found.start()):
+        prefs.exclude_language = next((s for s in spoken if s), prefs.exclude_language)
+    elif not prefs.languages:
+        prefs.languages = list(dict.fromkeys(s for s in spoken if s))
+
+
+def read_count(text: str, titles: list[tuple[int, int]], vocab: Vocabulary) -> int | None:
+    """ "Give me 5 comedies": a number before a film word or a plural of the catalog's
+    categories and tags, at most ``MAX_PICKS``; "10 Things I Hate About You" (in ``titles``)
+    is a title, "2 hours" a duration."""
+    for m in HOW_MANY.finditer(text):
+        noun = m.group(2).lower()
+        singular = noun[:-3] + "y" if noun.endswith("ies") else noun[:-1]
+        film_word = noun in PICK_NOUNS or singular in vocab.categories or singular in vocab.tags
+        if film_word and not any(s <= m.start() < e for s, e in titles):
+            number = m.group(1).lower()
+            count = int(number) if number.isdigit() else NUMBER_WORDS[number]
+            return min(count, MAX_PICKS) if count > 0 else None
+    return None

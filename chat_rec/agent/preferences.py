@@ -68,15 +68,8 @@ class Preferences:
 
     def sets_limits(self) -> bool:
         """A language, a year range or a duration: the frame a request is made in."""
-        limits = (
-            self.languages or None,
-            self.exclude_language,
-            self.year_min,
-            self.year_max,
-            self.duration_min,
-            self.duration_max,
-        )
-        return any(v is not None for v in limits)
+        limits = (self.exclude_language, self.year_min, self.year_max, self.duration_min, self.duration_max)
+        return bool(self.languages) or any(v is not None for v in limits)
 
     def wants_something(self) -> bool:
         return bool(self.liked_items or self.include_categories or self.liked_tags or self.liked_people)

@@ -18,23 +18,17 @@ from chat_rec.agent.cues import (
     BUT_NOT,
     CHILD_AGE,
     CONTINUATION,
-    COUNTRY_LANGUAGE,
     CUE_WORDS,
     FACT_QUESTION,
     FILM_WORDS,
     FOR_ADULTS,
     FOREIGN,
-    FROM_COUNTRY,
-    HOW_MANY,
     KIND_OF_FILM,
     LIKED_NAME,
-    MAX_PICKS,
     MEASURE_WORDS,
     NEGATED_SPAN,
     NEW_REQUEST,
-    NUMBER_WORDS,
     ORDINALS,
-    PICK_NOUNS,
     QUESTION,
     REFINE,
     SEEN,
@@ -47,7 +41,7 @@ from chat_rec.agent.cues import (
     negated,
     other_language,
 )
-from chat_rec.agent.limits import read_durations, read_years, relative_limits
+from chat_rec.agent.limits import read_count, read_countries, read_durations, read_years, relative_limits
 from chat_rec.agent.preferences import Preferences
 from chat_rec.agent.vocabulary import STOP, Vocabulary, content_words, phrase_hits
 from chat_rec.catalog.items import Catalog
@@ -151,8 +145,8 @@ class Understander:
                 )
             ):
                 prefs.languages.append(value)
-        self._countries(text, prefs)
-        prefs.count = self._how_many(text, titles)
+        read_countries(text, prefs, self.vocab.languages)
+        prefs.count = read_count(text, titles, self.vocab)
         if FOREIGN.search(text) and not prefs.languages:
             prefs.exclude_language = self.vocab.common_language
         read_years(text, prefs, self.vocab.max_year)
@@ -164,6 +158,7 @@ class Understander:
         # "like The Matrix but not so violent": more of the named film's series is not that either
         prefs.contrast = prefs.contrast or comparative or any(BUT_NOT.search(text[link.end :]) for link in links)
         seen_from_list = bool(set(prefs.seen_items) & set(previous_items))
+        new_request = bool(NEW_REQUEST.search(text))  # "start over", "something completely different"
         negative = prefs.disliked_tags or prefs.exclude_categories or prefs.disliked_people or prefs.disliked_items
         # "nothing too violent", "in French", "under 90 minutes", "I've seen Se7en": these narrow
         # the request just made, and so does "not too cheesy" when the catalog has no word for it
@@ -174,11 +169,11 @@ class Understander:
             prefs.intent = "other_language"  # the question, with a note that only English is read
         elif (ABOUT_THE_ASSISTANT.search(text) or off_topic) and not prefs.has_content():
             prefs.intent = "chat"  # not a film request: the clarifying question, even for a known user
-        elif NEW_REQUEST.search(text) and not prefs.has_content():
+        elif new_request and not prefs.has_content():
             prefs.intent = "restart"  # "start over": the question too
         elif (
             previous_items
-            and not NEW_REQUEST.search(text)  # "start over", "something completely different"
+            and not new_request
             and (self._refers_back(text, prefs) or comparative or seen_from_list or only_rules_out)
         ):
             prefs.intent = "refine"
@@ -190,30 +185,6 @@ class Understander:
         ):
             prefs.intent = "clarify"
         return prefs
-
-    def _how_many(self, text: str, titles: list[tuple[int, int]]) -> int | None:
-        """ "Give me 5 comedies": a number before a film word or a plural of the catalog's
-        categories and tags; "10 Things I Hate About You" is a title, "2 hours" a duration."""
-        for m in HOW_MANY.finditer(text):
-            noun = m.group(2).lower()
-            singular = noun[:-3] + "y" if noun.endswith("ies") else noun[:-1]
-            film_word = noun in PICK_NOUNS or singular in self.vocab.categories or singular in self.vocab.tags
-            if film_word and not any(s <= m.start() < e for s, e in titles):
-                number = m.group(1).lower()
-                return min(int(number) if number.isdigit() else NUMBER_WORDS[number], MAX_PICKS) or None
-        return None
-
-    def _countries(self, text: str, prefs: Preferences) -> None:
-        """ "A film from Japan or Korea" is in Japanese or Korean, when the catalog has films in them."""
-        found = FROM_COUNTRY.search(text)
-        if not found:
-            return
-        names = re.findall("|".join(COUNTRY_LANGUAGE), found.group(1), re.IGNORECASE)
-        spoken = [self.vocab.languages.get(COUNTRY_LANGUAGE[name.lower()].lower()) for name in names]
-        if negated(text, found.start()):
-            prefs.exclude_language = next((s for s in spoken if s), prefs.exclude_language)
-        elif not prefs.languages:
-            prefs.languages = list(dict.fromkeys(s for s in spoken if s))
 
     def _comparatives(self, text: str, prefs: Preferences) -> bool:
         """ "Something funnier", "darker": the base word's category or tag becomes a soft
