@@ -114,3 +114,20 @@ def test_but_not_so_violent_is_not_more_of_the_same_series(agent: Agent) -> None
     turn, _ = run_turn(agent, "movies like The Godfather but not so violent")
     assert turn.preferences.get("contrast") and "violent" in turn.preferences["disliked_tags"]
     assert turn.recommendations and "the-godfather-part-ii-1974" not in rec_ids(turn)
+
+
+def test_a_series_name_that_is_no_title_links_every_film_of_it(agent: Agent) -> None:
+    linker = agent.space.linker
+    potter = [link.item_id for link in linker.find_in_text("something like Harry Potter")]
+    assert len(potter) >= 4 and all(i.startswith("harry-potter-and-the-") for i in potter)
+    rings = [link.item_id for link in linker.find_in_text("we watched the whole lord of the rings trilogy")]
+    assert rings == [
+        "the-lord-of-the-rings-the-fellowship-of-the-ring-2001",
+        "the-lord-of-the-rings-the-two-towers-2002",
+        "the-lord-of-the-rings-the-return-of-the-king-2003",
+    ]
+    assert [link.item_id for link in linker.find_in_text("I love Toy Story")] == ["toy-story-1995"]  # a title first
+    assert linker.find_in_text("a mission movie") == []  # one word: no series name
+    turn, _ = run_turn(agent, "like Lord of the Rings")
+    assert "Lord" not in turn.reply.splitlines()[0]  # it said 'I couldn't find "Lord" in the catalog.'
+    assert turn.recommendations and not set(rec_ids(turn)) & set(rings)

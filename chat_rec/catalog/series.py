@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from chat_rec.catalog.items import Catalog, Item
+from chat_rec.catalog.titles import normalise
 
 _SUBTITLE = re.compile(r"\s*:\s+|\s*:\s*$|\s+[-\u2013\u2014]+\s+")
 _PARENS = re.compile(r"\s*\([^()]*\)")
@@ -73,6 +74,7 @@ class SeriesIndex:
         self._key = {
             i: k for k, ids in self._groups.items() for i in ids if any(j != i and self._related(i, j) for j in ids)
         }
+        self._names: dict[str, list[str]] | None = None  # built on the first series name
 
     def _related(self, a: str, b: str) -> bool:
         return _share_genre(self.catalog, self.catalog.by_id[a], self.catalog.by_id[b])
@@ -80,6 +82,19 @@ class SeriesIndex:
     def key_of(self, item_id: str) -> str | None:
         """The series an item belongs to, if the catalog holds another film of it."""
         return self._key.get(item_id)
+
+    def named(self, name: str) -> list[str]:
+        """The films of the series a person calls ``name`` ("Harry Potter", "lord of the
+        rings"), oldest first; [] for a one-word name (a title or a plain word) or none."""
+        if self._names is None:
+            self._names = {}
+            for key, ids in self._groups.items():
+                members = [i for i in ids if self._key.get(i) == key]
+                if len(key.split()) > 1 and len(members) > 1:
+                    self._names[normalise(key)] = sorted(
+                        members, key=lambda i: self.catalog.year(self.catalog.by_id[i]) or 0
+                    )
+        return self._names.get(normalise(name), [])
 
     def siblings(self, item_ids: Iterable[str]) -> dict[str, str]:
         """Items of the same series as any of ``item_ids`` (not those themselves) -> the

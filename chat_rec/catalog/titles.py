@@ -45,6 +45,7 @@ _NUMBERS = {
 _PARENS = re.compile(r"\s*\(([^()]*)\)")
 _AKA = re.compile(r"^(?:a\.k\.a\.|aka)\s+", re.IGNORECASE)
 ALIAS_WEIGHT = 0.95  # a match on an alternative title is a little less certain
+SERIES_SCORE = 0.9  # "Harry Potter" names every film of the series, none of them exactly
 
 
 def normalise(title: str) -> str:
@@ -247,17 +248,37 @@ class TitleLinker:
                 found.append(Link(best.item_id, best.score, tokens[start][1], tokens[end - 1][2]))
                 for i in range(start, end):
                     used[i] = True
+        found.extend(self._series_named(message, tokens, used))
         found.extend(self._misspelt(message, found))
         return sorted(found, key=lambda link: link.start)
+
+    def _series_named(self, message: str, tokens: list[tuple[str, int, int]], used: list[bool]) -> list[Link]:
+        """ "Something like Harry Potter": a series name that is no title links every film
+        of the series (it used to be read as a missing title, "I couldn't find 'Lord'")."""
+        out: list[Link] = []
+        for size in range(min(6, len(tokens)), 1, -1):
+            for start in range(0, len(tokens) - size + 1):
+                if any(used[start : start + size]):
+                    continue
+                films = self.series.named(" ".join(t[0] for t in tokens[start : start + size]))
+                begin, end = tokens[start][1], tokens[start + size - 1][2]
+                if films and self._plausible(message[begin:end], message, begin, end):
+                    out.extend(Link(item_id, SERIES_SCORE, begin, end) for item_id in films)
+                    used[start : start + size] = [True] * size
+        return out
+
+    @property
+    def series(self) -> SeriesIndex:
+        if self._series is None:
+            from chat_rec.catalog.series import SeriesIndex
+
+            self._series = SeriesIndex(self.catalog)
+        return self._series
 
     def _newest(self, picks: list[Link]) -> Link:
         """ "The new Dune" is the 2021 one; "the new Frozen" is *Frozen II*: the newest film
         of that title or of its series."""
-        from chat_rec.catalog.series import SeriesIndex
-
-        if self._series is None:
-            self._series = SeriesIndex(self.catalog)
-        options = [*picks, *(Link(i, picks[0].score) for i in self._series.siblings([picks[0].item_id]))]
+        options = [*picks, *(Link(i, picks[0].score) for i in self.series.siblings([picks[0].item_id]))]
         return max(options, key=lambda link: self._year(link.item_id) or 0)
 
     def _misspelt(self, message: str, found: list[Link]) -> list[Link]:
