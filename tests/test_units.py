@@ -51,6 +51,7 @@ def test_check_reason_rejects_wrong_facts(agent: Agent) -> None:
         "A science fiction drama that doesn't fit the request.",  # undercuts itself
         "A cerebral drama about language. A cerebral drama about language.",  # says it twice
         "A mind-bending and mind-bending drama about language.",
+        "A blend of science fiction and a dash of mind-bending, mind-bending, and cerebral drama.",
         "A touching, moving and touching, touching drama about language.",
         "A drama about a linguist, a drama about a linguist and first contact.",
         "A cerebral heist drama about language and first contact.",  # "heist" is in no record of Arrival

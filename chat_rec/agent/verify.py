@@ -185,7 +185,7 @@ def _repeats(lower: str) -> bool:
     if any(content.count(w) >= 3 for w in set(content)):
         return True
     runs = [tuple(words[i : i + 3]) for i in range(len(words) - 2)]
-    return len(set(runs)) < len(runs) or bool(re.search(r"\b([\w-]{4,}),? and \1\b", lower))
+    return len(set(runs)) < len(runs) or bool(re.search(r"\b([\w-]{4,})(?:,|,? and)? \1\b", lower))
 
 
 def _echoes(lower: str, request: str, run: int = 5) -> bool:
