@@ -88,8 +88,9 @@ class ChromaIndex:
             )
         built_mapping = manifest.get("mapping_digest")
         # older digests covered the synonyms (before 2) and the fields and roles (before 3),
-        # so they cannot be compared; a legacy index of the same mapping is kept (its rows' content hashes
-        # still catch any change in the embedded text) and gets the new digest on sync
+        # so they cannot be compared; a legacy index of the same mapping is kept (its rows'
+        # content hashes still catch any change in the embedded text) and gets the new
+        # digest on sync
         legacy = (
             manifest.get("mapping_digest_version", 1) < MAPPING_DIGEST_VERSION and manifest.get("mapping") == mapping
         )
