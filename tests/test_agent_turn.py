@@ -205,6 +205,21 @@ def test_a_question_about_a_named_film_is_answered_from_its_record_first(agent: 
     assert asked.reply.startswith(f"{agent.catalog.display_title(first)}: director:")  # it got the question
 
 
+def test_a_yes_no_question_about_a_pick_is_answered_from_its_record(agent: Agent) -> None:
+    cat = agent.catalog
+    shown, _ = run_turn(agent, "a comedy", conversation="yn")
+    first = cat.by_id[rec_ids(shown)[0]]
+    asked, events = run_turn(agent, "is it funny?", conversation="yn")
+    assert asked.reply.startswith(f"Yes: {cat.display_title(first)} has Comedy")
+    assert next(e for e in events if isinstance(e, TextDelta)).text.startswith("Yes: ")  # streamed first
+    assert asked.recommendations and first.id not in rec_ids(asked)  # then picks like it, still comedies
+    assert all("Comedy" in cat.categories(cat.by_id[i]) for i in rec_ids(asked))
+    scary, _ = run_turn(agent, "is the second one scary?", conversation="yn")
+    second = cat.by_id[rec_ids(asked)[1]]
+    assert scary.reply.startswith(f"Its record does not list Horror or scary: {cat.display_title(second)} is listed")
+    assert "min." in scary.reply.splitlines()[0]  # and its facts: people and running time
+
+
 def test_a_named_person_missing_from_some_picks_is_said_out_loud(agent: Agent) -> None:
     def with_her(turn) -> list[str]:
         return [i for i in rec_ids(turn) if "Meryl Streep" in agent.catalog.people(agent.catalog.by_id[i])]

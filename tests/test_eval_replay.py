@@ -133,6 +133,9 @@ def test_language_and_series_assertions_fail_when_they_should(agent: Agent) -> N
     ]
     assert fails({"max_per_series": 2}, toy_stories) == []
     assert fails({"max_per_series": 1}, ["frozen-2013", "up-2009"]) == []
+    assert fails({"categories_include": ["comedy", "Horror"]}, ["up-2009", "oldboy-2003"]) == [
+        "categories_include: Oldboy (2003) [oldboy-2003] is none of comedy, Horror"
+    ]
     korean = fails({"languages_exclude": ["korean"]}, ["oldboy-2003", "up-2009"])
     assert korean == ["languages_exclude: Oldboy (2003) [oldboy-2003] is in Korean"]
     record = TurnRecord("u", "c", "m", 'I couldn\'t find "The Office" in the catalog.', "clarify")

@@ -185,6 +185,24 @@ def test_understanding_rules(agent: Agent) -> None:
     assert Preferences.from_dict({"language": "French"}).languages == ["French"]  # a turn stored before
     refined = Preferences(exclude_language="Korean").merged_onto(Preferences(languages=["Japanese", "Korean"]))
     assert refined.languages == ["Japanese"] and refined.exclude_language == "Korean"  # the latest word wins
+    # a comma before a fresh request ends the negation; a list after "no" stays in it
+    p = parse("no dark comedies, a comedy")
+    assert p.include_categories == ["Comedy"] and "dark comedy" in p.disliked_tags and not p.exclude_categories
+    assert parse("no horror, gore or slasher").exclude_categories == ["Horror"]
+    assert "slasher" in parse("no horror, gore or slasher").disliked_tags
+    # "is it funny?" about a pick asks, it does not wish: the words are kept apart
+    asked = parse("is the second one funny?", shown)
+    assert asked.about_pick and asked.anchor_items == [shown[1]] and asked.asked_about == ["Comedy", "funny"]
+    assert asked.intent == "refine" and not asked.include_categories
+    assert parse("is it long?", shown).anchor_items == [shown[0]] and parse("is it long?", shown).duration_min is None
+    assert not parse("is there anything funnier?", shown).about_pick
+    assert not parse("is it funny?").about_pick  # nothing shown and nothing named: an ordinary request
+    heat = parse("is Heat in English?")  # a title right after the verb is what is asked about
+    assert heat.about_pick and heat.asked_about == ["English"] and not heat.languages
+    # the mapping's opposites: a gentle film counts violent and Horror against an item
+    gentle = parse("a gentle film about grief")
+    assert {"violent", "Horror"} <= set(gentle.disliked_tags) and not gentle.exclude_categories
+    assert "Horror" not in parse("a feel-good horror movie").disliked_tags  # what is asked for is never against
 
 
 def test_preferences_merge_keeps_negatives() -> None:

@@ -48,14 +48,36 @@ def describe(catalog: Catalog, item: Item, prefs: Preferences | None = None) -> 
     }
 
 
-def facts_line(catalog: Catalog, item: Item) -> str:
-    """The record's plain facts about one item, for "who directed Jaws?": every people
-    field of the mapping, and the running time."""
+def _facts(catalog: Catalog, item: Item) -> str:
     described = describe(catalog, item)
     parts = [f"{name.replace('_', ' ')}: {', '.join(people)}" for name, people in described["people_by_field"].items()]
     if described["duration"]:
         parts.append(f"{described['duration']} min")
-    return f"{catalog.display_title(item)}: {'; '.join(parts)}." if parts else ""
+    return "; ".join(parts)
+
+
+def facts_line(catalog: Catalog, item: Item) -> str:
+    """The record's plain facts about one item, for "who directed Jaws?": every people
+    field of the mapping, and the running time."""
+    facts = _facts(catalog, item)
+    return f"{catalog.display_title(item)}: {facts}." if facts else ""
+
+
+def answer_line(catalog: Catalog, item: Item, asked: list[str]) -> str:
+    """ "Is it funny?" about a pick: yes when its record has a category, tag, language or
+    person asked about, else what the record does list; then its facts. The record not
+    saying "funny" is not a no, so the answer never says no."""
+    if not asked:
+        return facts_line(catalog, item)
+    listed = [*catalog.categories(item), *catalog.tags(item)]
+    has = {v.lower() for v in [*listed, catalog.language(item) or "", *catalog.people(item)]}
+    found = [a for a in asked if a.lower() in has]
+    record = ", ".join(listed[:8]) or "nothing more"
+    facts = _facts(catalog, item)
+    facts = f"; {facts}." if facts else "."
+    if found:
+        return f"Yes: {catalog.display_title(item)} has {' and '.join(found)} in its record ({record}){facts}"
+    return f"Its record does not list {' or '.join(asked)}: {catalog.display_title(item)} is listed as {record}{facts}"
 
 
 def missing_people(catalog: Catalog, prefs: Preferences, picks: list[str]) -> str:

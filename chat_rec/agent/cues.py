@@ -142,6 +142,12 @@ FILM_WORDS = re.compile(
 )
 # "who directed Jaws?", "when was Alien released?": answered from the catalog before the picks
 FACT_QUESTION = re.compile(r"^\s*(?:who|when|what year|which year|how long)\b", re.IGNORECASE)
+# "is it funny?", "does the second one have Tom Hanks?", "is Parasite in Korean?": a yes/no
+# question about a pick (the reader checks that a pick is named or pointed at)
+YES_NO_QUESTION = re.compile(
+    r"^\W*(?:is|was|does|did|has|are)\b(?!\s+(?:there|it\s+(?:possible|ok|okay)))", re.IGNORECASE
+)
+POINTS_AT_PICK = re.compile(r"^\W*\w+\s+(?:it|that|this|they|the\s+\w+\s+one|that one|this one)\b", re.IGNORECASE)
 SEEN = re.compile(r"\b(seen|watched|saw)\b(?:\W+\w+){0,3}\W*$", re.IGNORECASE)
 # "seen them all", "I've watched those already": the whole list just shown is seen
 SEEN_LIST = re.compile(
@@ -173,6 +179,8 @@ REFINE = re.compile(
 
 def negated(text: str, start: int) -> bool:
     """Is the phrase at ``start`` ruled out by a negation earlier in its clause ("not X",
-    "anything but X"); a "but" or a full stop starts a new clause."""
-    clause = re.split(r"[.;!?]|,\s*(?:but|and)\b|\bbut\b", text[:start])[-1]
+    "anything but X"); a "but" or a full stop starts a new clause, and so does a comma
+    before a fresh request ("no dark comedies, a comedy"; "no horror, gore or slasher" is
+    one clause)."""
+    clause = re.split(r"[.;!?]|,\s*(?:but|and|a|an|some|something|just|only|rather|i|give)\b|\bbut\b", text[:start])[-1]
     return bool(NEGATION.search(clause))

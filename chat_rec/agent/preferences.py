@@ -34,6 +34,8 @@ class Preferences:
     count: int | None = None  # "give me 5 comedies": how many picks (else the setting)
     query: str = ""  # the text retrieval embeds
     unknown_titles: list[str] = field(default_factory=list)  # "like The Office": named, not in the catalog
+    about_pick: bool = False  # "is it funny?", "is the second one long?": a question about a pick
+    asked_about: list[str] = field(default_factory=list)  # its catalog words ("Comedy"), asked, not wanted
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v not in (None, [], "") and v is not False}
@@ -98,6 +100,7 @@ class Preferences:
         out.query = self.query
         out.contrast = self.contrast
         out.unknown_titles = self.unknown_titles  # said once, about this message
+        out.about_pick, out.asked_about = self.about_pick, self.asked_about
         for name in (
             "liked_items",
             "disliked_items",

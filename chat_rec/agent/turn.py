@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from chat_rec.agent.compose import facts_line, missing_people, unknown_titles
+from chat_rec.agent.compose import answer_line, facts_line, missing_people, unknown_titles
 from chat_rec.agent.cues import FACT_QUESTION, NEW_REQUEST
 from chat_rec.agent.events import Clarify, Done, Event, Status, TextDelta
 from chat_rec.agent.explain import Explainer
@@ -283,6 +283,8 @@ class Agent:
 
     def _fact(self, text: str, prefs: Preferences) -> str:
         named = [i for i in [*prefs.anchor_items, *prefs.liked_items] if i in self.catalog]
+        if named and prefs.about_pick:  # "is it funny?"
+            return answer_line(self.catalog, self.catalog.by_id[named[0]], prefs.asked_about)
         if not named or not FACT_QUESTION.search(text):
             return ""
         return facts_line(self.catalog, self.catalog.by_id[named[0]])

@@ -29,6 +29,7 @@ from chat_rec.agent.cues import (
     NEGATED_SPAN,
     NEW_REQUEST,
     ORDINALS,
+    POINTS_AT_PICK,
     QUESTION,
     REFINE,
     SEEN,
@@ -38,6 +39,7 @@ from chat_rec.agent.cues import (
     SOFTENED,
     SUPERLATIVE_FILLER,
     TOPIC,
+    YES_NO_QUESTION,
     negated,
     other_language,
 )
@@ -154,7 +156,12 @@ class Understander:
         for name in prefs.include_categories:  # "a horror film, not too scary": the name wins over the synonym
             if name in prefs.exclude_categories:
                 prefs.exclude_categories.remove(name)
-        comparative = self._comparatives(text, prefs)
+        yes_no = YES_NO_QUESTION.search(text)
+        asks_of_title = bool(yes_no and links and not text[yes_no.end() : links[0].start].strip())  # "is Heat long?"
+        points_at_pick = previous_items and POINTS_AT_PICK.search(text)
+        if yes_no and (asks_of_title or prefs.anchor_items or points_at_pick):
+            self._asked_of_pick(prefs, previous_items)
+        comparative = self._comparatives(text, prefs) if not prefs.about_pick else False
         # "like The Matrix but not so violent": more of the named film's series is not that either
         prefs.contrast = prefs.contrast or comparative or any(BUT_NOT.search(text[link.end :]) for link in links)
         seen_from_list = bool(set(prefs.seen_items) & set(previous_items))
@@ -184,7 +191,30 @@ class Understander:
             and not prefs.disliked_items
         ):
             prefs.intent = "clarify"
+        self._opposites(prefs)
         return prefs
+
+    def _opposites(self, prefs: Preferences) -> None:
+        """ "A gentle film": what the mapping lists as the opposite of a wanted tag or
+        category ("violent", "Horror") counts against an item, as a disliked tag does."""
+        opposites = {k.lower(): v for k, v in self.catalog.mapping.opposites.items()}
+        wanted = {w.lower() for w in [*prefs.liked_tags, *prefs.include_categories]}
+        for word in [*prefs.liked_tags, *prefs.include_categories]:
+            for opposite in opposites.get(word.lower(), []):
+                if opposite.lower() not in wanted and opposite not in prefs.disliked_tags:
+                    prefs.disliked_tags.append(opposite)
+
+    @staticmethod
+    def _asked_of_pick(prefs: Preferences, previous_items: list[str]) -> None:
+        """ "Is it funny?": the words are asked of a pick (the first, unless one is named or
+        counted) or of a title named right after the verb, to be answered from its record; they are not a new wish, so the request
+        stays as it was and the picks that follow are like that pick."""
+        prefs.about_pick = True
+        if not prefs.anchor_items and not prefs.liked_items and previous_items:
+            prefs.anchor_items.append(previous_items[0])
+        prefs.asked_about = [*prefs.include_categories, *prefs.liked_tags, *prefs.languages, *prefs.liked_people]
+        prefs.include_categories, prefs.liked_tags, prefs.languages, prefs.liked_people = [], [], [], []
+        prefs.year_min = prefs.year_max = prefs.duration_min = prefs.duration_max = None
 
     def _comparatives(self, text: str, prefs: Preferences) -> bool:
         """ "Something funnier", "darker": the base word's category or tag becomes a soft

@@ -62,6 +62,8 @@ class Mapping(BaseModel):
     roles: Roles = Field(default_factory=Roles)
     # words people use for a category or tag value: {"sci-fi": "Science Fiction", "scary": "Horror"}
     synonyms: dict[str, str] = Field(default_factory=dict)
+    # what asking for a tag or category counts against, softly: {"gentle": ["violent", "Horror"]}
+    opposites: dict[str, list[str]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _roles_name_fields(self) -> Mapping:

@@ -73,6 +73,9 @@ def check_expect(
         bad = [c for c in catalog.categories(item) if c.casefold() in excluded]
         if bad:
             fails.append(f"categories_exclude: {name(item_id)} is {', '.join(bad)}")
+        wanted = {c.casefold() for c in expect.categories_include}
+        if wanted and not any(c.casefold() in wanted for c in catalog.categories(item)):
+            fails.append(f"categories_include: {name(item_id)} is none of {', '.join(expect.categories_include)}")
         if expect.year_min is not None or expect.year_max is not None:
             year = catalog.year(item)
             if year is None:

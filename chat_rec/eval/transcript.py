@@ -35,6 +35,7 @@ class Expect(_Strict):
     min_recommendations: int | None = None
     genres_exclude: list[str] = Field(default_factory=list)
     categories_exclude: list[str] = Field(default_factory=list)
+    categories_include: list[str] = Field(default_factory=list)  # every pick has one of these
     year_min: int | None = None
     year_max: int | None = None
     max_duration: float | None = None
