@@ -68,13 +68,13 @@ def check_expect(
         if item_id in recs:
             fails.append(f"must_not_recommend: recommended {name(item_id)}")
     excluded = {c.casefold() for c in [*expect.genres_exclude, *expect.categories_exclude]}
+    included = {c.casefold() for c in expect.categories_include}
     for item_id in recs:
         item = catalog.by_id[item_id]
         bad = [c for c in catalog.categories(item) if c.casefold() in excluded]
         if bad:
             fails.append(f"categories_exclude: {name(item_id)} is {', '.join(bad)}")
-        wanted = {c.casefold() for c in expect.categories_include}
-        if wanted and not any(c.casefold() in wanted for c in catalog.categories(item)):
+        if included and not any(c.casefold() in included for c in catalog.categories(item)):
             fails.append(f"categories_include: {name(item_id)} is none of {', '.join(expect.categories_include)}")
         if expect.year_min is not None or expect.year_max is not None:
             year = catalog.year(item)
