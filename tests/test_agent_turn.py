@@ -290,3 +290,8 @@ def test_a_named_films_director_and_cast_are_candidates_with_a_share_of_the_peop
     assert people[found.ids.index("memories-of-murder-2003")] == NAMED_PEOPLE
     assert people[found.ids.index(found.routes["dense"][0])] in (0.0, NAMED_PEOPLE)
     assert {i for i, v in zip(found.ids, people) if v > 0} <= set(found.routes["people"])
+    # a shared actor says half as much as a shared director (Ralph Fiennes vs Wes Anderson)
+    budapest = retrieve(space, Preferences(liked_items=["the-grand-budapest-hotel-2014"]), UserContext(), Signals())
+    people = budapest.features[:, FEATURES.index("people")]
+    assert people[budapest.ids.index("moonrise-kingdom-2012")] == NAMED_PEOPLE
+    assert people[budapest.ids.index("conclave-2024")] == NAMED_PEOPLE / 2

@@ -147,6 +147,7 @@ def retrieve(
         related = {}
     # "loved Parasite": the other films of its director and cast
     named_people = {p for s in named for p in catalog.people(catalog.by_id[s])}
+    named_leads = {p for s in named for p in catalog.lead_people(catalog.by_id[s])}
     credited = dict.fromkeys(i for person in sorted(named_people) for i in catalog.credited(person))
     routes["people"] = [i for i in credited if ok(i)][:n]
     routes["popular"] = [i for i in signals.top_popular(n * 3) if ok(i)][: n // 2]
@@ -195,7 +196,8 @@ def retrieve(
         if people:
             feats[row, 6] = float(bool(people & set(catalog.people(item))))
         elif named_people:
-            feats[row, 6] = NAMED_PEOPLE * float(bool(named_people & set(catalog.people(item))))
+            shared = named_people & set(catalog.people(item))  # a shared director counts double a shared actor
+            feats[row, 6] = NAMED_PEOPLE * (1.0 if shared & named_leads else 0.5 if shared else 0.0)
     feats[:, 7] = np.asarray(signals.popularity(ids), dtype=np.float32)
     feats[:, 8] = np.array([related.get(i, 0.0) for i in ids], dtype=np.float32)
     disliked = [s for s in [*user.disliked, *prefs.disliked_items] if s in space.row]

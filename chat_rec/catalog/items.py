@@ -85,6 +85,10 @@ class Catalog:
     def people(self, item: Item) -> list[str]:
         return [p for name in self.roles.people for p in item.get_list(name)]
 
+    def lead_people(self, item: Item) -> list[str]:
+        """The people of the mapping's first people field (a film's director, a book's author)."""
+        return item.get_list(self.roles.people[0]) if self.roles.people else []
+
     def aliases(self, item: Item) -> list[str]:
         return item.get_list(self.roles.aliases)
 
