@@ -295,3 +295,8 @@ def test_a_named_films_director_and_cast_are_candidates_with_a_share_of_the_peop
     people = budapest.features[:, FEATURES.index("people")]
     assert people[budapest.ids.index("moonrise-kingdom-2012")] == NAMED_PEOPLE
     assert people[budapest.ids.index("conclave-2024")] == NAMED_PEOPLE / 2
+    # "not Toy Story" counts the rest of its series against an item as much as the film itself
+    wish = Preferences(query="a Pixar movie", liked_tags=["pixar"], disliked_items=["toy-story-1995"])
+    pixar = retrieve(space, wish, UserContext(), Signals())
+    dislike = dict(zip(pixar.ids, pixar.features[:, FEATURES.index("dislike")]))
+    assert dislike["toy-story-2-1999"] == 1.0 and max(v for i, v in dislike.items() if "toy-story" not in i) < 1.0

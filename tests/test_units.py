@@ -199,6 +199,10 @@ def test_understanding_rules(agent: Agent) -> None:
     assert not parse("is it funny?").about_pick  # nothing shown and nothing named: an ordinary request
     heat = parse("is Heat in English?")  # a title right after the verb is what is asked about
     assert heat.about_pick and heat.asked_about == ["English"] and not heat.languages
+    # a surname at the start counts before a film word or alone; a title's words are not ruled-out words
+    assert parse("Tarantino movies").liked_people == ["Quentin Tarantino"]
+    assert parse("Spielberg").liked_people == ["Steven Spielberg"]
+    assert not parse("not Toy Story", shown).disliked_tags and parse("not Toy Story", shown).disliked_items
     # the mapping's opposites: a gentle film counts violent and Horror against an item
     gentle = parse("a gentle film about grief")
     assert {"violent", "Horror"} <= set(gentle.disliked_tags) and not gentle.exclude_categories

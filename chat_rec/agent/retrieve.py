@@ -203,6 +203,8 @@ def retrieve(
     disliked = [s for s in [*user.disliked, *prefs.disliked_items] if s in space.row]
     if disliked:
         feats[:, 9] = (vectors @ space.matrix[[space.row[s] for s in disliked]].T).max(axis=1)
+        disliked_series = space.series.siblings(disliked)  # "not Toy Story": not Toy Story 2 either
+        feats[:, 9] = np.maximum(feats[:, 9], [float(i in disliked_series) for i in ids])
     ruled_out = {t.lower() for t in prefs.disliked_tags}
     if ruled_out:  # "less slow": an item tagged "slow burn" is as unwanted as a disliked title
         for row, item_id in enumerate(ids):

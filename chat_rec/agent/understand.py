@@ -125,7 +125,7 @@ class Understander:
                 target.append(value)
             self._seen_all(text[:start], prefs, tag=value)
         self._kinds_of_film(text, prefs, set(self.tags), tag_spans)
-        self._ruled_out_words(text, prefs, tag_spans)
+        self._ruled_out_words(text, prefs, [*tag_spans, *titles])  # "not Toy Story" is not "not story"
         self._topic(text, prefs, titles)
         prefs.unknown_titles = self._unknown_names(text, titles)
         for value, start, _ in [
@@ -238,15 +238,18 @@ class Understander:
         return found
 
     def _surname_hits(self, text: str, titles: list[tuple[int, int]], named: list[str]) -> list[tuple[str, int, int]]:
-        """People named by a capitalised last name mid-sentence ("not by Nolan"); a full
-        name is matched by :func:`phrase_hits`, so a surname right after a first name is
-        skipped."""
+        """People named by a capitalised last name mid-sentence ("not by Nolan"), or at the
+        start when a film word or nothing follows ("Tarantino movies"); a full name is
+        matched by :func:`phrase_hits`, so a surname right after a first name is skipped."""
         hits: list[tuple[str, int, int]] = []
         for m in re.finditer(r"\b[A-Z][a-z]+\b", text):
             people = self.vocab.surnames.get(m.group(0))
             before = text[: m.start()].rstrip()
             after = text[m.end() :].lstrip()
-            if not people or not before or before[-1] in ".!?:" or re.search(r"[A-Z][a-z]+$", before):
+            if not people or re.search(r"[A-Z][a-z]+$", before):
+                continue
+            starts = not before or before[-1] in ".!?:"  # "Tarantino movies", "Nolan's films", "Spielberg"
+            if starts and not re.match(r"(?:'s\s+)?(?:movies?|films?|flicks?)\b|\W*$", after, re.I):
                 continue
             if re.match(r"[A-Z]", after) or any(s <= m.start() < e for s, e in titles):  # "King Kong"
                 continue
@@ -258,8 +261,8 @@ class Understander:
     def _ruled_out_words(self, text: str, prefs: Preferences, read: list[tuple[int, int]]) -> None:
         """A word the user rules out ("less slow", "nothing dark") dislikes every tag built
         on it ("slow burn", "dark comedy"): single short words are too ambiguous to count as
-        liked tags, but next to a negation their meaning is plain. Words of a tag already
-        ``read`` are left alone ("not world war 2" is not "not world")."""
+        liked tags, but next to a negation their meaning is plain. Words of a tag or title
+        already ``read`` are left alone ("not world war 2" is not "not world")."""
         categories = {c.lower() for c in [*prefs.exclude_categories, *prefs.include_categories]}
         for span in NEGATED_SPAN.finditer(text):
             for m in re.finditer(r"[a-z']+", span.group(0).lower()):
