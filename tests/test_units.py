@@ -199,6 +199,11 @@ def test_understanding_rules(agent: Agent) -> None:
     assert not parse("is it funny?").about_pick  # nothing shown and nothing named: an ordinary request
     heat = parse("is Heat in English?")  # a title right after the verb is what is asked about
     assert heat.about_pick and heat.asked_about == ["English"] and not heat.languages
+    # words for the films of a place, without "from"; a four-letter synonym is read ("noir")
+    assert parse("a Bollywood movie").languages == ["Hindi"]
+    assert parse("something Scandinavian").languages == ["Swedish", "Danish", "Norwegian"]
+    assert parse("nothing Indian").exclude_language == "Hindi" and not parse("nothing Indian").languages
+    assert parse("a noir").liked_tags == ["film noir"]
     # a surname at the start counts before a film word or alone; a title's words are not ruled-out words
     assert parse("Tarantino movies").liked_people == ["Quentin Tarantino"]
     assert parse("Spielberg").liked_people == ["Steven Spielberg"]

@@ -112,6 +112,22 @@ COUNTRY_LANGUAGE = {
     "turkey": "Turkish",
 }
 _COUNTRY = "|".join(COUNTRY_LANGUAGE)
+# "a Bollywood movie", "something Scandinavian": words for the films of a place, with no "from"
+PLACE_LANGUAGES = {
+    "bollywood": ["Hindi"],
+    "tollywood": ["Telugu"],
+    "indian": ["Hindi", "Telugu", "Tamil"],
+    "chinese": ["Mandarin", "Cantonese"],
+    "taiwanese": ["Mandarin"],
+    "scandinavian": ["Swedish", "Danish", "Norwegian"],
+    "nordic": ["Swedish", "Danish", "Norwegian", "Finnish", "Icelandic"],
+    "mexican": ["Spanish"],
+    "argentinian": ["Spanish"],
+    "latin american": ["Spanish", "Portuguese"],
+    "brazilian": ["Portuguese"],
+    "iranian": ["Persian"],
+}
+PLACE = re.compile(rf"\b({'|'.join(PLACE_LANGUAGES)})\b", re.IGNORECASE)
 FROM_COUNTRY = re.compile(rf"\bfrom\s+((?:{_COUNTRY})(?:\s*(?:,|\bor\b|\band\b)\s*(?:{_COUNTRY}))*)\b", re.IGNORECASE)
 # the words of the negation cues above, so a ruled-out span's own words can be told apart
 _CUE_WORDS = (

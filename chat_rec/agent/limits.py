@@ -15,6 +15,8 @@ from chat_rec.agent.cues import (
     MAX_PICKS,
     NUMBER_WORDS,
     PICK_NOUNS,
+    PLACE,
+    PLACE_LANGUAGES,
     negated,
 )
 from chat_rec.agent.preferences import Preferences
@@ -107,8 +109,15 @@ def relative_limits(catalog: Catalog, text: str, basis: list[str], prefs: Prefer
 
 
 def read_countries(text: str, prefs: Preferences, languages: dict[str, str]) -> None:
-    """ "A film from Japan or Korea" is in Japanese or Korean, when the catalog has films in
-    them (``languages``: the catalog's, lower-cased -> as spelt)."""
+    """ "A film from Japan or Korea" is in Japanese or Korean, and "a Bollywood movie" in
+    Hindi, when the catalog has films in them (``languages``: the catalog's, lower-cased ->
+    as spelt)."""
+    for place in PLACE.finditer(text):
+        spoken = [languages[lang.lower()] for lang in PLACE_LANGUAGES[place.group(1).lower()] if lang.lower() in languages]
+        if spoken and negated(text, place.start()):
+            prefs.exclude_language = spoken[0]
+        elif spoken:
+            prefs.languages.extend(lang for lang in spoken if lang not in prefs.languages)
     found = FROM_COUNTRY.search(text)
     if not found:
         return

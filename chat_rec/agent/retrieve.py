@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from chat_rec.agent.cues import NEGATED_SPAN
 from chat_rec.agent.filters import is_filtered, passes
 from chat_rec.agent.preferences import Preferences
 from chat_rec.agent.understand import positive_text
@@ -116,7 +117,9 @@ def retrieve(
     positive = positive_text(prefs.query)
     query = _without_titles(positive, named, space)
     if query or not named:  # titles stay in the embedded text: next to other words they carry meaning
-        qvec = space.embed_query(positive or prefs.query or " ")
+        # "nothing Indian" alone: embedding the words it rules out would search next to them
+        said = "" if NEGATED_SPAN.search(prefs.query) else prefs.query
+        qvec = space.embed_query(positive or said or " ")
     else:  # only titles were named: search near them rather than near the words of their titles
         qvec = space.matrix[[space.row[s] for s in named]].mean(axis=0)
         qvec /= np.linalg.norm(qvec) or 1.0

@@ -66,13 +66,13 @@ class Understander:
         self.catalog = catalog
         self.linker = linker
         self.vocab = Vocabulary.build(catalog)
-        # a short tag is too ambiguous to read anywhere ("fun"), but a short synonym no
-        # catalog text uses ("ww2", "mcu") was written to be read
+        # a short tag is too ambiguous to read anywhere ("fun"), but a synonym of four
+        # letters ("noir") or one no catalog text uses ("ww2", "mcu") was written to be read
         synonyms = {k.lower() for k in catalog.mapping.synonyms}
         self.tags = {
             k: v
             for k, v in self.vocab.tags.items()
-            if " " in k or "-" in k or len(k) >= 5 or (k in synonyms and k not in self.vocab.words)
+            if " " in k or "-" in k or len(k) >= 5 or (k in synonyms and (len(k) >= 4 or k not in self.vocab.words))
         }
 
     def parse(self, message: str, previous_items: list[str] | None = None) -> Preferences:
