@@ -113,11 +113,12 @@ def read_countries(text: str, prefs: Preferences, languages: dict[str, str]) -> 
     Hindi, when the catalog has films in them (``languages``: the catalog's, lower-cased ->
     as spelt)."""
     for place in PLACE.finditer(text):
-        spoken = [languages[lang.lower()] for lang in PLACE_LANGUAGES[place.group(1).lower()] if lang.lower() in languages]
-        if spoken and negated(text, place.start()):
-            prefs.exclude_language = spoken[0]
-        elif spoken:
-            prefs.languages.extend(lang for lang in spoken if lang not in prefs.languages)
+        names = [lang.lower() for lang in PLACE_LANGUAGES[place.group(1).lower()]]
+        held = [languages[name] for name in names if name in languages]
+        if held and negated(text, place.start()):
+            prefs.exclude_language = held[0]
+        elif held:
+            prefs.languages.extend(lang for lang in held if lang not in prefs.languages)
     found = FROM_COUNTRY.search(text)
     if not found:
         return
