@@ -199,6 +199,10 @@ def test_understanding_rules(agent: Agent) -> None:
     assert not parse("is it funny?").about_pick  # nothing shown and nothing named: an ordinary request
     heat = parse("is Heat in English?")  # a title right after the verb is what is asked about
     assert heat.about_pick and heat.asked_about == ["English"] and not heat.languages
+    # a length asked for is within 15 minutes of it; a bound stays a bound
+    assert (parse("a 2 hour movie").duration_min, parse("a 2 hour movie").duration_max) == (105, 135)
+    assert (parse("about 90 minutes").duration_min, parse("about 90 minutes").duration_max) == (75, 105)
+    assert (parse("under 2 hours").duration_min, parse("under 2 hours").duration_max) == (None, 120)
     # words for the films of a place, without "from"; a four-letter synonym is read ("noir")
     assert parse("a Bollywood movie").languages == ["Hindi"]
     assert parse("something Scandinavian").languages == ["Swedish", "Danish", "Norwegian"]

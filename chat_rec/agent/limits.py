@@ -67,7 +67,8 @@ def read_years(text: str, prefs: Preferences, max_year: int | None) -> None:
 
 
 def read_durations(text: str, prefs: Preferences) -> None:
-    """ "Under 2 hours", "at least 90 minutes", "short", "not too long", "epic"."""
+    """ "Under 2 hours", "at least 90 minutes", "about 90 minutes", "a 2 hour movie",
+    "short", "not too long", "epic"."""
     lower = text.lower()
     limit = re.search(
         r"\b(?:under|less than|shorter than|no more than|at most|max(?:imum)?|below)\s+(\d+(?:\.\d+)?|an?|one|two|three)\s*"
@@ -89,6 +90,16 @@ def read_durations(text: str, prefs: Preferences) -> None:
         prefs.duration_min = int(amount * 60 if over.group(2).startswith("h") else amount)
     elif re.search(r"\b(epic|long one|long movie|long film)\b", lower):
         prefs.duration_min = 140
+    around = re.search(  # "about 90 minutes", "a 2 hour movie", "a two-hour film": within 15 minutes of it
+        r"\b(?:(?:about|around|roughly)\s+(\d+(?:\.\d+)?|an?|one|two|three)\s*(hours?|hrs?|h|minutes?|mins?)\b|"
+        r"(\d+(?:\.\d+)?|one|two|three)[\s-]*(hours?|hrs?|minutes?|mins?)[\s-]+(?:long\s+)?(?:movie|film|flick|one)s?\b)",
+        lower,
+    )
+    if around and not limit and not over:
+        number, unit = (around.group(1), around.group(2)) if around.group(1) else (around.group(3), around.group(4))
+        amount = words.get(number) or float(number)
+        minutes = int(amount * 60 if unit.startswith("h") else amount)
+        prefs.duration_min, prefs.duration_max = minutes - 15, minutes + 15
 
 
 def relative_limits(catalog: Catalog, text: str, basis: list[str], prefs: Preferences) -> None:
