@@ -199,6 +199,11 @@ def test_understanding_rules(agent: Agent) -> None:
     assert not parse("is it funny?").about_pick  # nothing shown and nothing named: an ordinary request
     heat = parse("is Heat in English?")  # a title right after the verb is what is asked about
     assert heat.about_pick and heat.asked_about == ["English"] and not heat.languages
+    # "the first" at a clause's end points at a pick; "thumbs down" rules out
+    assert parse("thumbs down on the first", shown).disliked_items == [shown[0]]
+    assert parse("I've seen the second", shown).seen_items == [shown[1]]
+    assert parse("more like the last, but older", shown).anchor_items == [shown[-1]]
+    assert not parse("the first time I saw it", shown).anchor_items
     # a length asked for is within 15 minutes of it; a bound stays a bound
     assert (parse("a 2 hour movie").duration_min, parse("a 2 hour movie").duration_max) == (105, 135)
     assert (parse("about 90 minutes").duration_min, parse("about 90 minutes").duration_max) == (75, 105)

@@ -14,7 +14,8 @@ import re
 # how people rule something out; "too" only counts before a word ("nothing too violent")
 _NEGATION_CUES = (
     r"not|no|nothing|without|never|hate[sd]?|dislike[sd]?|don'?t like|didn'?t like|don'?t want|can'?t stand|"
-    r"avoid|except|exclude|skip|less|other than|besides|instead of|anything but|isn'?t|aren'?t|wasn'?t|too"
+    r"avoid|except|exclude|skip|less|other than|besides|instead of|anything but|isn'?t|aren'?t|wasn'?t|too|"
+    r"thumbs down( on| to)?"
 )
 NEGATION = re.compile(rf"\b({_NEGATION_CUES})\b(?:\W+\w+){{0,3}}\W*$", re.IGNORECASE)
 NEGATED_SPAN = re.compile(rf"\b(?:{_NEGATION_CUES})\b(?:[ \t]+[\w'-]+){{0,3}}", re.IGNORECASE)
@@ -132,7 +133,7 @@ FROM_COUNTRY = re.compile(rf"\bfrom\s+((?:{_COUNTRY})(?:\s*(?:,|\bor\b|\band\b)\
 # the words of the negation cues above, so a ruled-out span's own words can be told apart
 _CUE_WORDS = (
     "not nothing without never hate hates hated dislike dislikes disliked don't didn't can't stand avoid except "
-    "exclude skip less other than besides instead anything isn't aren't wasn't too seen watched want"
+    "exclude skip less other than besides instead anything isn't aren't wasn't too seen watched want thumbs down"
 )
 CUE_WORDS = set(_CUE_WORDS.split())
 # words the year and duration rules already read ("nothing too long", "nothing old")

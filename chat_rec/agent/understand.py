@@ -357,12 +357,14 @@ class Understander:
     def _ordinals(self, text: str, previous: list[str], prefs: Preferences) -> None:
         if not previous:
             return
-        for m in re.finditer(
-            r"\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last|that|this)\s+(one|pick|film|movie|item|suggestion)\b",
+        for m in re.finditer(  # "the second one", "that film", and "the first" at a clause's end
+            r"\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last|that|this)\s+(?:one|pick|film|movie|item|suggestion)\b"
+            r"|\bthe\s+(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last)"
+            r"(?=\s*(?:$|[.,!?;)]|but\b|and\b|is\b|was\b|looks\b|sounds\b|please\b))",
             text,
             re.I,
         ):
-            word = m.group(1).lower()
+            word = (m.group(1) or m.group(2)).lower()
             index = ORDINALS.get(word, -1 if word in ("that", "this") else None)
             if index is None or index >= len(previous):
                 continue
