@@ -295,10 +295,13 @@ def test_a_named_films_director_and_cast_are_candidates_with_a_share_of_the_peop
     people = budapest.features[:, FEATURES.index("people")]
     assert people[budapest.ids.index("moonrise-kingdom-2012")] == NAMED_PEOPLE
     assert people[budapest.ids.index("conclave-2024")] == NAMED_PEOPLE / 2
-    # "not Toy Story" counts the rest of its series against an item as much as the film itself
+    # a language read as a limit is not a word to search for ("in English" found The English Patient)
+    english = retrieve(space, Preferences(query="a comedy in English", languages=["English"]), UserContext(), Signals())
+    assert english.routes["lexical"] and "the-english-patient-1996" not in english.routes["lexical"]
     # a message that only rules out does not search next to what it rules out
     only_not = retrieve(space, Preferences(query="nothing Indian", exclude_language="Hindi"), UserContext(), Signals())
     assert not {"rrr-2022", "slumdog-millionaire-2008", "life-of-pi-2012"} & set(only_not.routes["dense"][:20])
+    # "not Toy Story" counts the rest of its series against an item as much as the film itself
     wish = Preferences(query="a Pixar movie", liked_tags=["pixar"], disliked_items=["toy-story-1995"])
     pixar = retrieve(space, wish, UserContext(), Signals())
     dislike = dict(zip(pixar.ids, pixar.features[:, FEATURES.index("dislike")]))

@@ -199,6 +199,9 @@ def test_understanding_rules(agent: Agent) -> None:
     assert not parse("is it funny?").about_pick  # nothing shown and nothing named: an ordinary request
     heat = parse("is Heat in English?")  # a title right after the verb is what is asked about
     assert heat.about_pick and heat.asked_about == ["English"] and not heat.languages
+    assert parse("I'm looking for a movie for tonight").intent == "clarify"  # nothing to hold on to
+    assert parse("a Ghibli film").liked_tags == ["studio ghibli"]
+    assert parse("I've seen Spirited Away and Totoro").seen_items[-1] == "my-neighbor-totoro-1988"  # an alias
     # "the first" at a clause's end points at a pick; "thumbs down" rules out
     assert parse("thumbs down on the first", shown).disliked_items == [shown[0]]
     assert parse("I've seen the second", shown).seen_items == [shown[1]]

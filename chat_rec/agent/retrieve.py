@@ -85,13 +85,16 @@ def tag_match(wanted: set[str], item_tags: set[str]) -> float:
     return total / len(wanted)
 
 
-def _without_titles(text: str, item_ids: list[str], space: ItemSpace) -> str:
-    """Content words only: named titles are handled by the seed signal and chat words
-    ("something", "like") only add noise to BM25."""
+def _without_titles(text: str, item_ids: list[str], space: ItemSpace, limits: list[str]) -> str:
+    """Content words only: named titles are handled by the seed signal, and the words of
+    a limit already read ("in English") by the filters; left in, they find *The English
+    Patient*. Chat words ("something", "like") only add noise to BM25."""
     for item_id in item_ids:
         item = space.catalog.by_id.get(item_id)
         for title in [item.title, *space.catalog.aliases(item)] if item else []:
             text = re.sub(re.escape(title), " ", text, flags=re.IGNORECASE)
+    for word in limits:
+        text = re.sub(rf"\b{re.escape(word)}\b", " ", text, flags=re.IGNORECASE)
     return " ".join(content_words(text))
 
 
@@ -115,7 +118,8 @@ def retrieve(
     catalog = space.catalog
     named = [s for s in [*prefs.anchor_items, *prefs.liked_items] if s in space.row]
     positive = positive_text(prefs.query)
-    query = _without_titles(positive, named, space)
+    said = [*named, *prefs.seen_items, *prefs.disliked_items]
+    query = _without_titles(positive, said, space, [*prefs.languages, *filter(None, [prefs.exclude_language])])
     if query or not named:  # titles stay in the embedded text: next to other words they carry meaning
         # "nothing Indian" alone: embedding the words it rules out would search next to them
         said = "" if NEGATED_SPAN.search(prefs.query) else prefs.query
