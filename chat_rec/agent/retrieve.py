@@ -118,8 +118,8 @@ def retrieve(
     catalog = space.catalog
     named = [s for s in [*prefs.anchor_items, *prefs.liked_items] if s in space.row]
     positive = positive_text(prefs.query)
-    said = [*named, *prefs.seen_items, *prefs.disliked_items]
-    query = _without_titles(positive, said, space, [*prefs.languages, *filter(None, [prefs.exclude_language])])
+    referenced = [*named, *prefs.seen_items, *prefs.disliked_items]
+    query = _without_titles(positive, referenced, space, [*prefs.languages, *filter(None, [prefs.exclude_language])])
     if query or not named:  # titles stay in the embedded text: next to other words they carry meaning
         # "nothing Indian" alone: embedding the words it rules out would search next to them
         said = "" if NEGATED_SPAN.search(prefs.query) else prefs.query
