@@ -202,6 +202,11 @@ def test_understanding_rules(agent: Agent) -> None:
     assert parse("I'm looking for a movie for tonight").intent == "clarify"  # nothing to hold on to
     assert parse("a Ghibli film").liked_tags == ["studio ghibli"]
     assert parse("I've seen Spirited Away and Totoro").seen_items[-1] == "my-neighbor-totoro-1988"  # an alias
+    assert parse("something by the director of Parasite").liked_people == ["Bong Joon-ho"]
+    assert parse("a film from the people who made Toy Story").liked_people == ["John Lasseter"]
+    assert not parse("I loved Parasite").liked_people  # only a maker's cue asks for the director
+    both = parse("she hates horror, I love sci-fi")  # a new clause after the comma, whatever its case
+    assert both.include_categories == ["Science Fiction"] and both.exclude_categories == ["Horror"]
     # "the first" at a clause's end points at a pick; "thumbs down" rules out
     assert parse("thumbs down on the first", shown).disliked_items == [shown[0]]
     assert parse("I've seen the second", shown).seen_items == [shown[1]]

@@ -157,6 +157,12 @@ FILM_WORDS = re.compile(
     r"\b(movies?|films?|watch\w*|recommend\w*|suggest\w*|something|anything|show|see|seen|tonight|cinema)\b",
     re.IGNORECASE,
 )
+# "something by the director of Parasite": the film's lead people (its director) are wanted
+MAKER_OF = re.compile(
+    r"\b(?:(?:director|maker|creator|filmmaker|people|team)s?\s+(?:of|behind|who made|that made)|"
+    r"(?:whoever|who|guy who|person who)\s+(?:directed|made))\s+$",
+    re.IGNORECASE,
+)
 # "who directed Jaws?", "when was Alien released?": answered from the catalog before the picks
 FACT_QUESTION = re.compile(r"^\s*(?:who|when|what year|which year|how long)\b", re.IGNORECASE)
 # "is it funny?", "does the second one have Tom Hanks?", "is Parasite in Korean?": a yes/no
@@ -199,5 +205,9 @@ def negated(text: str, start: int) -> bool:
     "anything but X"); a "but" or a full stop starts a new clause, and so does a comma
     before a fresh request ("no dark comedies, a comedy"; "no horror, gore or slasher" is
     one clause)."""
-    clause = re.split(r"[.;!?]|,\s*(?:but|and|a|an|some|something|just|only|rather|i|give)\b|\bbut\b", text[:start])[-1]
+    clause = re.split(
+        r"[.;!?]|,\s*(?:but|and|a|an|some|something|just|only|rather|i|give)\b|\bbut\b",
+        text[:start],
+        flags=re.IGNORECASE,
+    )[-1]
     return bool(NEGATION.search(clause))

@@ -25,6 +25,7 @@ from chat_rec.agent.cues import (
     FOREIGN,
     KIND_OF_FILM,
     LIKED_NAME,
+    MAKER_OF,
     MEASURE_WORDS,
     NEGATED_SPAN,
     NEW_REQUEST,
@@ -95,6 +96,9 @@ class Understander:
                 target = prefs.liked_items
             if link.item_id not in target:
                 target.append(link.item_id)
+            if MAKER_OF.search(text[: link.start]) and target is prefs.liked_items:  # "by the director of Parasite"
+                item = self.catalog.by_id[link.item_id]
+                prefs.liked_people.extend(p for p in self.catalog.lead_people(item) if p not in prefs.liked_people)
         self._ordinals(text, previous_items, prefs)
         if previous_items and SEEN_LIST.search(text):  # "seen them all": remembered as seen
             prefs.seen_items.extend(i for i in previous_items if i not in prefs.seen_items)
