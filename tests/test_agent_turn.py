@@ -205,6 +205,13 @@ def test_a_question_about_a_named_film_is_answered_from_its_record_first(agent: 
     assert asked.reply.startswith(f"{agent.catalog.display_title(first)}: director:")  # it got the question
 
 
+def test_ruling_out_first_gets_the_question_and_is_kept(agent: Agent) -> None:
+    asked, _ = run_turn(agent, "not Toy Story", conversation="ruled")
+    assert asked.kind == "clarify"
+    picks, _ = run_turn(agent, "a Pixar movie", conversation="ruled")
+    assert picks.recommendations and not any("toy-story" in i for i in rec_ids(picks))  # nor its sequels
+
+
 def test_a_yes_no_question_about_a_pick_is_answered_from_its_record(agent: Agent) -> None:
     cat = agent.catalog
     shown, _ = run_turn(agent, "a comedy", conversation="yn")

@@ -207,6 +207,12 @@ def test_understanding_rules(agent: Agent) -> None:
     assert not parse("I loved Parasite").liked_people  # only a maker's cue asks for the director
     both = parse("she hates horror, I love sci-fi")  # a new clause after the comma, whatever its case
     assert both.include_categories == ["Science Fiction"] and both.exclude_categories == ["Horror"]
+    # a film only said to be seen, and nothing else, is what to find films like
+    assert parse("The last movie I watched was Bridesmaids.").anchor_items == ["bridesmaids-2011"]
+    # only ruling out, with no list to narrow, gets the question (what was ruled out is kept)
+    assert parse("I've seen all the James Bond ones").intent == parse("not Toy Story").intent == "clarify"
+    assert parse("not Toy Story", shown).intent == "refine" and parse("nothing Indian").intent == "recommend"
+    assert parse("Do you have any movies to recommend that I can watch this weekend?").intent == "clarify"
     # "the first" at a clause's end points at a pick; "thumbs down" rules out
     assert parse("thumbs down on the first", shown).disliked_items == [shown[0]]
     assert parse("I've seen the second", shown).seen_items == [shown[1]]

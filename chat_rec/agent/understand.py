@@ -169,6 +169,10 @@ class Understander:
         # "like The Matrix but not so violent": more of the named film's series is not that either
         prefs.contrast = prefs.contrast or comparative or any(BUT_NOT.search(text[link.end :]) for link in links)
         seen_from_list = bool(set(prefs.seen_items) & set(previous_items))
+        seen_named = [link.item_id for link in links if link.item_id in prefs.seen_items]
+        if seen_named and not previous_items and not prefs.wants_something() and not prefs.anchor_items:
+            # "The last movie I watched was Bridesmaids", and nothing else: films like it
+            prefs.anchor_items.extend(dict.fromkeys(seen_named))
         new_request = bool(NEW_REQUEST.search(text))  # "start over", "something completely different"
         negative = prefs.disliked_tags or prefs.exclude_categories or prefs.disliked_people or prefs.disliked_items
         # "nothing too violent", "in French", "under 90 minutes", "I've seen Se7en": these narrow
@@ -194,6 +198,10 @@ class Understander:
             and len(content_words(SUPERLATIVE_FILLER.sub(" ", text))) < 2
             and not prefs.disliked_items
         ):
+            prefs.intent = "clarify"
+        elif only_rules_out and not prefs.sets_limits() and not prefs.anchor_items:
+            # "I've seen all the Bond films" and nothing wanted, with no list to narrow: the
+            # question (the next turn keeps what was ruled out), not picks chosen by nothing
             prefs.intent = "clarify"
         self._opposites(prefs)
         return prefs

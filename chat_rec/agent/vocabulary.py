@@ -23,6 +23,7 @@ _STOP_WORDS = (
     "today now one ones what which whats something's kind sort type hi hello hey thanks thank ok okay "
     "yes no maybe just really very much do does have has had get got see pick picks new best top options greatest "
     "option idea ideas loved liked enjoyed else similar stuff things thing i'm im looking look searching need "
+    "that this these those weekend evening "
 )
 STOP = set(_STOP_WORDS.split())
 
