@@ -207,6 +207,13 @@ def test_understanding_rules(agent: Agent) -> None:
     assert not parse("I loved Parasite").liked_people  # only a maker's cue asks for the director
     both = parse("she hates horror, I love sci-fi")  # a new clause after the comma, whatever its case
     assert both.include_categories == ["Science Fiction"] and both.exclude_categories == ["Horror"]
+    # a category word inside a linked title is the title's ("Infinity War", "Star Wars")
+    infinity = parse("My recent favorite is Avengers Infinity War")
+    assert infinity.liked_items == ["avengers-infinity-war-2018"] and not infinity.include_categories
+    assert infinity.year_min is None  # "my recent favorite" is no wish for recent films
+    assert parse("a war movie like Saving Private Ryan").include_categories == ["War"]
+    assert parse("Did you ever see a movie called Event Horizon?").unknown_titles == ["Event Horizon"]
+    assert parse('I do recommend a movie called ,"Fright Night".').unknown_titles == ["Fright Night"]
     # a film only said to be seen, and nothing else, is what to find films like
     assert parse("The last movie I watched was Bridesmaids.").anchor_items == ["bridesmaids-2011"]
     # only ruling out, with no list to narrow, gets the question (what was ruled out is kept)

@@ -19,10 +19,10 @@ _NEGATION_CUES = (
 )
 NEGATION = re.compile(rf"\b({_NEGATION_CUES})\b(?:\W+\w+){{0,3}}\W*$", re.IGNORECASE)
 NEGATED_SPAN = re.compile(rf"\b(?:{_NEGATION_CUES})\b(?:[ \t]+[\w'-]+){{0,3}}", re.IGNORECASE)
-# "something like The Office": a capitalised name after a liking cue; the reader checks it
-# against the catalog and says so when it is not there
+# "something like The Office", "a movie called Event Horizon": a capitalised name after a
+# liking or naming cue; the reader checks it against the catalog and says so when it is not there
 LIKED_NAME = re.compile(
-    r"\b(?i:like|loved?|enjoyed|similar to|fan of)\s+"
+    r"\b(?i:like|loved?|enjoyed|similar to|fan of|called|named|titled|the movie|the film)\s*[,:\"“'‘]*\s*"
     r"((?:(?:The|A|An)\s+)?[A-Z][\w'’&:-]*(?:\s+(?:(?:of|the|and|in|a|on|to|&)\s+)?[A-Z0-9][\w'’&:-]*){0,5})"
 )
 # "a spy movie", "cop films": a short word right before a film word names the kind of film

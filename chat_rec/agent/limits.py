@@ -54,7 +54,8 @@ def read_years(text: str, prefs: Preferences, max_year: int | None) -> None:
         prefs.year_min = int(before.group(1))
     elif before:
         prefs.year_max = int(before.group(1)) - (0 if "until" in before.group(0) else 1)
-    recent = re.search(r"\b(recent|new release|latest|this year|last few years)\b", lower)
+    # "my recent favorite" is about the favourite, not a wish for recent films
+    recent = re.search(r"(?<!my )(?<!most )\b(recent|new release|latest|this year|last few years)\b", lower)
     not_old = re.search(r"\b(?:(?:not|nothing|isn'?t|aren'?t|no)\s+(?:too\s+|that\s+|so\s+)?old|modern)\b", lower)
     if max_year and recent:
         prefs.year_min = max_year - 5

@@ -105,6 +105,8 @@ class Understander:
         tag_hits = [h for h in phrase_hits(text, self.tags) if not any(s < h[2] and h[1] < e for s, e in titles)]
         tag_spans = [(start, end) for _, start, end in tag_hits]  # "like Alien" names a film, not aliens
         for value, start, end in phrase_hits(text, self.vocab.categories):
+            if any(s <= start and end <= e for s, e in titles):
+                continue  # "Avengers: Infinity War" is not a wish for war films
             inside_tag = any(s <= start and end <= e and e - s > end - start for s, e in tag_spans)
             if inside_tag and negated(text, start):
                 continue  # "not world war 2" does not rule out every war film; "a romantic comedy" is one
