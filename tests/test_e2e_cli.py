@@ -47,3 +47,22 @@ def test_errors_are_one_line_with_a_next_step(tmp_path: Path) -> None:
     assert "Traceback" not in out.stderr
     assert out.stderr.strip().count("\n") == 0
     assert "->" in out.stderr  # message -> next step
+
+
+def test_ask_streams_each_pick_once_then_their_ids(session_home: Path, space: object) -> None:
+    env = {**os.environ, "CHAT_REC_HOME": str(session_home), "CHAT_REC_LLM": "none"}
+    out = subprocess.run(
+        [sys.executable, "-m", "chat_rec", "ask", "a funny heist film", "--user", "e2e-text", "-c", "text"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.strip().splitlines()
+    picks = [line for line in lines if line[:3] in ("1. ", "2. ", "3. ")]
+    assert len(picks) == 3  # the reply's list, not a second copy of it
+    ids = lines[-1].split()
+    assert ids[0] == "ids:" and len(ids) == 7
+    catalog = load_catalog(BUILTIN_CATALOG, BUILTIN_MAPPING).catalog
+    assert all(item_id in catalog for item_id in ids[2::2])

@@ -59,7 +59,7 @@ def ask(
         typer.echo(json.dumps(out, ensure_ascii=False))
         return
     sys.stdout.write("\n")
-    for n, rec in enumerate(recs, 1):
-        typer.echo(f"{n}. {rec['title']} [{rec['item_id']}]\n   {rec['reason']}")
+    if recs:  # the streamed reply already listed the picks: only their ids, for `chat-rec feedback`
+        typer.echo("ids: " + "  ".join(f"{n}. {rec['item_id']}" for n, rec in enumerate(recs, 1)))
     if options:
         typer.echo("Options: " + " | ".join(options))
