@@ -225,6 +225,9 @@ def test_a_yes_no_question_about_a_pick_is_answered_from_its_record(agent: Agent
     second = cat.by_id[rec_ids(asked)[1]]
     assert scary.reply.startswith(f"Its record does not list Horror or scary: {cat.display_title(second)} is listed")
     assert "min." in scary.reply.splitlines()[0]  # and its facts: people and running time
+    history = agent.store.turns("u1", "yn")
+    asked_prefs = agent.understand("was that the one with Tom Cruise?", history)
+    assert asked_prefs.query == history[-1].preferences["query"]  # the question's words search for nothing
 
 
 def test_a_named_person_missing_from_some_picks_is_said_out_loud(agent: Agent) -> None:

@@ -196,6 +196,8 @@ def test_understanding_rules(agent: Agent) -> None:
     assert asked.intent == "refine" and not asked.include_categories
     assert parse("is it long?", shown).anchor_items == [shown[0]] and parse("is it long?", shown).duration_min is None
     assert not parse("is there anything funnier?", shown).about_pick
+    horror = parse("is that a horror movie? I don't like horror", shown)  # asked, and ruled out
+    assert horror.asked_about == ["Horror"] and horror.exclude_categories == ["Horror"]
     assert not parse("is it funny?").about_pick  # nothing shown and nothing named: an ordinary request
     heat = parse("is Heat in English?")  # a title right after the verb is what is asked about
     assert heat.about_pick and heat.asked_about == ["English"] and not heat.languages

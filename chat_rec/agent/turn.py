@@ -158,7 +158,8 @@ class Agent:
             now.intent = "refine"
         if now.intent == "refine" or (history and history[-1].kind == "clarify"):
             merged = now.merged_onto(previous)
-            merged.query = f"{previous.query} {message}".strip()
+            # "is it funny?" asks about a pick: its words are not more of the request
+            merged.query = previous.query if now.about_pick else f"{previous.query} {message}".strip()
             if merged.intent == "clarify":
                 merged.intent = "refine"
             return merged

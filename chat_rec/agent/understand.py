@@ -159,14 +159,14 @@ class Understander:
             prefs.exclude_language = self.vocab.common_language
         read_years(text, prefs, self.vocab.max_year)
         read_durations(text, prefs)
-        for name in prefs.include_categories:  # "a horror film, not too scary": the name wins over the synonym
-            if name in prefs.exclude_categories:
-                prefs.exclude_categories.remove(name)
         yes_no = YES_NO_QUESTION.search(text)
         asks_of_title = bool(yes_no and links and not text[yes_no.end() : links[0].start].strip())  # "is Heat long?"
         points_at_pick = previous_items and POINTS_AT_PICK.search(text)
         if yes_no and (asks_of_title or prefs.anchor_items or points_at_pick):
             self._asked_of_pick(prefs, previous_items)
+        for name in prefs.include_categories:  # "a horror film, not too scary": the name wins over the synonym
+            if name in prefs.exclude_categories:
+                prefs.exclude_categories.remove(name)
         comparative = self._comparatives(text, prefs) if not prefs.about_pick else False
         # "like The Matrix but not so violent": more of the named film's series is not that either
         prefs.contrast = prefs.contrast or comparative or any(BUT_NOT.search(text[link.end :]) for link in links)
