@@ -107,6 +107,8 @@ def test_understanding_rules(agent: Agent) -> None:
     assert parse("a spy movie").liked_tags == ["spy"] and parse("any good zombie movies?").liked_tags == ["zombies"]
     assert parse("a dark comedy").liked_tags == ["dark comedy"]  # not "dark" as well
     assert parse("a movie with a dog").liked_tags == ["dogs"] and not parse("a movie with Tom Hanks").liked_tags
+    assert "strong heroine" in parse("an action movie with a female lead").liked_tags  # a synonym's word
+    assert "female" not in parse("an action movie with a female lead").liked_tags  # is not a topic as well
     bond = parse("I've seen all the James Bond ones")  # every Bond film is seen, not only disliked
     assert {"dr-no-1962", "skyfall-2012"} <= set(bond.seen_items) and bond.disliked_tags == ["james bond"]
     assert parse("I've seen most spy movies").seen_items == [] and parse("I've seen most spy movies").disliked_tags

@@ -132,7 +132,7 @@ class Understander:
             self._seen_all(text[:start], prefs, tag=value)
         self._kinds_of_film(text, prefs, set(self.tags), tag_spans)
         self._ruled_out_words(text, prefs, [*tag_spans, *titles])  # "not Toy Story" is not "not story"
-        self._topic(text, prefs, titles)
+        self._topic(text, prefs, [*titles, *tag_spans])
         prefs.unknown_titles = self._unknown_names(text, titles)
         for value, start, _ in [
             *phrase_hits(text, self.vocab.people),
@@ -349,15 +349,16 @@ class Understander:
             names.append(name)
         return names
 
-    def _topic(self, text: str, prefs: Preferences, titles: list[tuple[int, int]]) -> None:
+    def _topic(self, text: str, prefs: Preferences, read: list[tuple[int, int]]) -> None:
         """ "A movie about a dog", "with a dog": the word after "about" (or "with",
         "featuring") is wanted as a tag ("dogs"), or, when only longer tags hold it ("space
         horror"), as a word those tags partly match. After "with" a capitalised word starts a
-        name ("with Tom Hanks"), not a topic."""
+        name ("with Tom Hanks"), not a topic. A word in a title or tag already ``read`` is
+        left alone ("About a Boy", "with a female lead")."""
         for m in TOPIC.finditer(text):
             word = m.group(1).lower()
-            in_title = any(start <= m.start(1) < end for start, end in titles)  # "About a Boy"
-            if in_title or word in STOP or word in CUE_WORDS or negated(text, m.start()):
+            in_read = any(start <= m.start(1) < end for start, end in read)
+            if in_read or word in STOP or word in CUE_WORDS or negated(text, m.start()):
                 continue
             if not m.group(0).lower().startswith("about") and m.group(1)[0].isupper():
                 continue
