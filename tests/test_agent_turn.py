@@ -308,6 +308,12 @@ def test_a_named_films_director_and_cast_are_candidates_with_a_share_of_the_peop
     # a language read as a limit is not a word to search for ("in English" found The English Patient)
     english = retrieve(space, Preferences(query="a comedy in English", languages=["English"]), UserContext(), Signals())
     assert english.routes["lexical"] and "the-english-patient-1996" not in english.routes["lexical"]
+    # what a phrase was read as is searched for too: "something mindless" is *popcorn*
+    mindless = retrieve(
+        space, Preferences(query="something mindless", liked_tags=["popcorn"]), UserContext(), Signals()
+    )
+    tagged = [i for i in mindless.routes["lexical"] if "popcorn" in space.catalog.tags(space.catalog.by_id[i])]
+    assert len(tagged) >= 5
     # a message that only rules out does not search next to what it rules out
     only_not = retrieve(space, Preferences(query="nothing Indian", exclude_language="Hindi"), UserContext(), Signals())
     assert not {"rrr-2022", "slumdog-millionaire-2008", "life-of-pi-2012"} & set(only_not.routes["dense"][:20])

@@ -140,7 +140,9 @@ def retrieve(
 
     routes: dict[str, list[str]] = {}
     routes["dense"] = _dense(space, qvec, n, len(excluded), ok, is_filtered(prefs))
-    lexical = space.lexical.scores(query)
+    # the words the reader mapped a phrase to ("I scare easily" -> gentle) are searched for too
+    wished = [w for w in [*prefs.liked_tags, *prefs.include_categories] if w.lower() not in query.lower()]
+    lexical = space.lexical.scores(" ".join([query, *wished]).strip())
     routes["lexical"] = [space.ids[j] for j in _top(lexical, n * 3) if lexical[j] > 0 and ok(space.ids[j])][: n // 2]
     seeds = [*prefs.anchor_items, *prefs.liked_items, *user.liked]
     seeds = [s for s in dict.fromkeys(seeds) if s in space.row]
