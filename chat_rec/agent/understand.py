@@ -3,8 +3,9 @@
 Titles are linked with :class:`TitleLinker`; categories, tags, people and languages are
 matched against the values the catalog actually has (plus the mapping's synonyms), so
 nothing here knows the domain. A few cue words decide polarity ("not", "no", "hate"),
-ranges ("after 2010", "80s", "under 2 hours") and references to the previous list
-("the second one", "not that one").
+ranges ("after 2010", "80s", "under 2 hours", :mod:`chat_rec.agent.limits`) and references
+to the previous list ("the second one", "not that one", "is it funny?",
+:mod:`chat_rec.agent.picks`).
 
 Deliberately left out: coreference beyond ordinal references, and sarcasm.
 """
@@ -19,7 +20,6 @@ from chat_rec.agent.cues import (
     CHILD_AGE,
     CONTINUATION,
     CUE_WORDS,
-    FACT_QUESTION,
     FILM_WORDS,
     FOR_ADULTS,
     FOREIGN,
@@ -29,8 +29,6 @@ from chat_rec.agent.cues import (
     MEASURE_WORDS,
     NEGATED_SPAN,
     NEW_REQUEST,
-    ORDINALS,
-    POINTS_AT_PICK,
     QUESTION,
     REFINE,
     SEEN,
@@ -40,11 +38,11 @@ from chat_rec.agent.cues import (
     SOFTENED,
     SUPERLATIVE_FILLER,
     TOPIC,
-    YES_NO_QUESTION,
     negated,
     other_language,
 )
 from chat_rec.agent.limits import read_count, read_countries, read_durations, read_years, relative_limits
+from chat_rec.agent.picks import read_pointers, read_yes_no
 from chat_rec.agent.preferences import Preferences
 from chat_rec.agent.vocabulary import STOP, Vocabulary, content_words, phrase_hits
 from chat_rec.catalog.items import Catalog
@@ -99,7 +97,7 @@ class Understander:
             if MAKER_OF.search(text[: link.start]) and target is prefs.liked_items:  # "by the director of Parasite"
                 item = self.catalog.by_id[link.item_id]
                 prefs.liked_people.extend(p for p in self.catalog.lead_people(item) if p not in prefs.liked_people)
-        self._ordinals(text, previous_items, prefs)
+        read_pointers(text, previous_items, prefs)  # "more like the second one"
         if previous_items and SEEN_LIST.search(text):  # "seen them all": remembered as seen
             prefs.seen_items.extend(i for i in previous_items if i not in prefs.seen_items)
         tag_hits = [h for h in phrase_hits(text, self.tags) if not any(s < h[2] and h[1] < e for s, e in titles)]
@@ -159,11 +157,7 @@ class Understander:
             prefs.exclude_language = self.vocab.common_language
         read_years(text, prefs, self.vocab.max_year)
         read_durations(text, prefs)
-        yes_no = YES_NO_QUESTION.search(text)
-        asks_of_title = bool(yes_no and links and not text[yes_no.end() : links[0].start].strip())  # "is Heat long?"
-        points_at_pick = previous_items and POINTS_AT_PICK.search(text)
-        if yes_no and (asks_of_title or prefs.anchor_items or points_at_pick):
-            self._asked_of_pick(prefs, previous_items)
+        read_yes_no(text, previous_items, prefs, links[0].start if links else None)  # "is it funny?"
         for name in prefs.include_categories:  # "a horror film, not too scary": the name wins over the synonym
             if name in prefs.exclude_categories:
                 prefs.exclude_categories.remove(name)
@@ -217,18 +211,6 @@ class Understander:
             for opposite in opposites.get(word.lower(), []):
                 if opposite.lower() not in wanted and opposite not in prefs.disliked_tags:
                     prefs.disliked_tags.append(opposite)
-
-    @staticmethod
-    def _asked_of_pick(prefs: Preferences, previous_items: list[str]) -> None:
-        """ "Is it funny?": the words are asked of a pick (the first, unless one is named or
-        counted) or of a title named right after the verb, to be answered from its record; they are not a new wish, so the request
-        stays as it was and the picks that follow are like that pick."""
-        prefs.about_pick = True
-        if not prefs.anchor_items and not prefs.liked_items and previous_items:
-            prefs.anchor_items.append(previous_items[0])
-        prefs.asked_about = [*prefs.include_categories, *prefs.liked_tags, *prefs.languages, *prefs.liked_people]
-        prefs.include_categories, prefs.liked_tags, prefs.languages, prefs.liked_people = [], [], [], []
-        prefs.year_min = prefs.year_max = prefs.duration_min = prefs.duration_max = None
 
     def _comparatives(self, text: str, prefs: Preferences) -> bool:
         """ "Something funnier", "darker": the base word's category or tag becomes a soft
@@ -368,33 +350,6 @@ class Understander:
             known = {t.lower() for t in [*prefs.liked_tags, *prefs.disliked_tags]}
             if tag and not any(word in t for t in known) and tag.lower() not in known:
                 prefs.liked_tags.append(tag)
-
-    def _ordinals(self, text: str, previous: list[str], prefs: Preferences) -> None:
-        if not previous:
-            return
-        for m in re.finditer(  # "the second one", "that film", and "the first" at a clause's end
-            r"\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last|that|this)\s+(?:one|pick|film|movie|item|suggestion)\b"
-            r"|\bthe\s+(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last)"
-            r"(?=\s*(?:$|[.,!?;)]|but\b|and\b|is\b|was\b|looks\b|sounds\b|please\b))",
-            text,
-            re.I,
-        ):
-            word = (m.group(1) or m.group(2)).lower()
-            index = ORDINALS.get(word, -1 if word in ("that", "this") else None)
-            if index is None or index >= len(previous):
-                continue
-            item_id = previous[index]
-            if negated(text, m.start()) or re.match(
-                r"\W*(is|was)\s+(bad|boring|awful|terrible)", text[m.end() :], re.I
-            ):
-                prefs.disliked_items.append(item_id)
-            elif SEEN.search(text[: m.start()]) or SEEN_AFTER.search(text[m.end() :]):
-                prefs.seen_items.append(item_id)
-            else:
-                prefs.anchor_items.append(item_id)
-        asks_about_it = FACT_QUESTION.search(text) and re.search(r"\b(?:it|that|this)\b", text, re.I)
-        if asks_about_it and not prefs.anchor_items and not prefs.liked_items:
-            prefs.anchor_items.append(previous[0])  # "who directed it?": the first pick
 
     @staticmethod
     def _refers_back(text: str, prefs: Preferences) -> bool:
