@@ -103,6 +103,8 @@ def test_understanding_rules(agent: Agent) -> None:
     assert agent.understander.vocab.respell("a film about honor") == "a film about honor"  # a real word stays
     assert parse("something like The Office").unknown_titles == ["The Office"]  # not in the catalog
     assert parse("I loved Breaking Bad and Inception").unknown_titles == ["Breaking Bad"]
+    downey = parse("I like Robert Downey Jr., he was great in Iron Man.")  # a name ending in a full stop
+    assert downey.liked_people == ["Robert Downey Jr."] and not downey.unknown_titles
     assert parse("I love Tom Hanks").unknown_titles == parse("like The Matrix").unknown_titles == []
     assert parse("a spy movie").liked_tags == ["spy"] and parse("any good zombie movies?").liked_tags == ["zombies"]
     assert parse("a dark comedy").liked_tags == ["dark comedy"]  # not "dark" as well

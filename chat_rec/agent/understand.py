@@ -324,7 +324,9 @@ class Understander:
             end = start + len(raw)
             if any(s < end and start < e for s, e in titles) or not content_words(name) or lower in ("and", "&"):
                 continue
-            if lower in vocab.categories or lower in vocab.tags or lower in vocab.people or lower in vocab.languages:
+            if lower in vocab.categories or lower in vocab.tags or lower in vocab.languages:
+                continue
+            if lower in vocab.people or f"{lower}." in vocab.people:  # "Robert Downey Jr." before a comma
                 continue
             if any(w in vocab.surnames or w.lower() in vocab.categories for w in name.split()):
                 continue
