@@ -74,10 +74,10 @@ def answer_line(catalog: Catalog, item: Item, asked: list[str]) -> str:
     found = [a for a in asked if a.lower() in has]
     record = ", ".join(listed[:8]) or "nothing more"
     facts = _facts(catalog, item)
-    facts = f"; {facts}." if facts else "."
+    tail = f"; {facts}." if facts else "."
     if found:
-        return f"Yes: {catalog.display_title(item)} has {' and '.join(found)} in its record ({record}){facts}"
-    return f"Its record does not list {' or '.join(asked)}: {catalog.display_title(item)} is listed as {record}{facts}"
+        return f"Yes: {catalog.display_title(item)} has {' and '.join(found)} in its record ({record}){tail}"
+    return f"Its record does not list {' or '.join(asked)}: {catalog.display_title(item)} is listed as {record}{tail}"
 
 
 def missing_people(catalog: Catalog, prefs: Preferences, picks: list[str]) -> str:
