@@ -67,6 +67,7 @@ class Understander:
         self.vocab = Vocabulary.build(catalog)
         # a short tag is too ambiguous to read anywhere ("fun"), but a synonym of four
         # letters ("noir") or one no catalog text uses ("ww2", "mcu") was written to be read
+        self.opposites = {k.lower(): v for k, v in catalog.mapping.opposites.items()}
         synonyms = {k.lower() for k in catalog.mapping.synonyms}
         self.tags = {
             k: v
@@ -205,10 +206,9 @@ class Understander:
     def _opposites(self, prefs: Preferences) -> None:
         """ "A gentle film": what the mapping lists as the opposite of a wanted tag or
         category ("violent", "Horror") counts against an item, as a disliked tag does."""
-        opposites = {k.lower(): v for k, v in self.catalog.mapping.opposites.items()}
         wanted = {w.lower() for w in [*prefs.liked_tags, *prefs.include_categories]}
         for word in [*prefs.liked_tags, *prefs.include_categories]:
-            for opposite in opposites.get(word.lower(), []):
+            for opposite in self.opposites.get(word.lower(), []):
                 if opposite.lower() not in wanted and opposite not in prefs.disliked_tags:
                     prefs.disliked_tags.append(opposite)
 
