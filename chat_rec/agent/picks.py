@@ -20,11 +20,11 @@ from chat_rec.agent.cues import (
 )
 from chat_rec.agent.preferences import Preferences
 
+_PLACES = "|".join(word for word in ORDINALS if word != "top")  # places in the list ("the top one" is not read)
 # "the second one", "that film", and "the first" at a clause's end ("thumbs down on the first")
 _POINTER = re.compile(
-    r"\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last|that|this)\s+(?:one|pick|film|movie|item|suggestion)\b"
-    r"|\bthe\s+(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last)"
-    r"(?=\s*(?:$|[.,!?;)]|but\b|and\b|is\b|was\b|looks\b|sounds\b|please\b))",
+    rf"\b({_PLACES}|that|this)\s+(?:one|pick|film|movie|item|suggestion)\b"
+    rf"|\bthe\s+({_PLACES})(?=\s*(?:$|[.,!?;)]|but\b|and\b|is\b|was\b|looks\b|sounds\b|please\b))",
     re.IGNORECASE,
 )
 _PANNED = re.compile(r"\W*(is|was)\s+(bad|boring|awful|terrible)", re.IGNORECASE)
