@@ -88,7 +88,7 @@ class Agent:
         from chat_rec.llm import make_llm
         from chat_rec.signals.store import load_signals
 
-        space = open_space(settings, progress=progress)
+        space = open_space(settings, progress=progress, preload_model=True)
         store = Store(settings.store_path)
         stamp = store.feedback_stamp()
         agent = cls(settings, space, store, make_llm(settings), load_signals(settings, space))

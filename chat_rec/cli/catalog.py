@@ -139,7 +139,7 @@ def search(
     from chat_rec.catalog.where import matches, parse_where
     from chat_rec.index.space import open_space
 
-    space = open_space(_active_settings(), progress=True)
+    space = open_space(_active_settings(), progress=True, preload_model=True)
     conditions = parse_where(where, space.catalog)
     qvec = space.embed_query(query)
     if conditions:

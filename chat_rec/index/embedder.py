@@ -56,6 +56,19 @@ class SentenceTransformerEmbedder:
             self._fingerprint = model_fingerprint(Path(self.model_path))
         return self._fingerprint
 
+    def preload(self) -> None:
+        """Load the model in a background thread (its imports take 5-15 s) while the caller
+        does other work; :meth:`embed` waits for it. A failed load is retried, and reported,
+        by the first :meth:`embed`."""
+
+        def load() -> None:
+            try:
+                self._load()
+            except Exception:  # the first embed() loads again and raises it
+                pass
+
+        threading.Thread(target=load, name="load-embedder", daemon=True).start()
+
     def _load(self) -> Any:
         with self._lock:
             if self._model is None:

@@ -77,14 +77,19 @@ def nearest(
     return out
 
 
-def open_space(settings: Settings, progress: bool = True, chroma_client: Any | None = None) -> ItemSpace:
+def open_space(
+    settings: Settings, progress: bool = True, chroma_client: Any | None = None, preload_model: bool = False
+) -> ItemSpace:
+    """``preload_model``: start loading the embedding model now, for a caller that will embed a
+    query (it then loads while the catalog and index open)."""
     settings = resolve_catalog(settings)  # the ingested catalog, unless CHAT_REC_CATALOG is set
     loaded = load_catalog(settings.catalog, settings.catalog_mapping)
     catalog = loaded.catalog
     settings = resolve_collection(settings, catalog.mapping)  # one collection per catalog
-    embedder = CachedEmbedder(
-        SentenceTransformerEmbedder(settings.embedding_model), settings.cache_dir / "embeddings.sqlite3"
-    )
+    model = SentenceTransformerEmbedder(settings.embedding_model)
+    if preload_model:
+        model.preload()
+    embedder = CachedEmbedder(model, settings.cache_dir / "embeddings.sqlite3")
     index = ChromaIndex(settings, client=chroma_client)
     shipped = read_vector_file(vectors_path(Path(settings.catalog)))  # the built-in catalog ships one
     try:
