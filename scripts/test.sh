@@ -1,15 +1,25 @@
 #!/usr/bin/env bash
-# The whole test command: lint, types, prompt lock, and every test suite that fits.
-# Suites that need ../shared/data or Chromium skip themselves (with a reason) when absent.
+# The whole test command: installs whatever is missing (scripts/setup.sh), then lint,
+# types, prompt lock and every test suite that fits. Suites that need ../shared/data,
+# Chromium (WITH_BROWSER=1 installs it) or a service skip themselves with a reason.
+# Arguments go to pytest, e.g. ./scripts/test.sh -m "not model and not browser"
 set -uo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/setup.sh || exit 1
 export ANONYMIZED_TELEMETRY=False HF_HUB_OFFLINE=1 STREAMLIT_BROWSER_GATHER_USAGE_STATS=false
+echo "test: ruff, mypy, prompt lint"
 .venv/bin/ruff check chat_rec ui tests eval benchmarks || exit 1
 .venv/bin/ruff format --check chat_rec ui tests eval benchmarks || exit 1
 .venv/bin/mypy || exit 1
-if .venv/bin/chat-rec prompts --help >/dev/null 2>&1; then
-  .venv/bin/chat-rec prompts lint || exit 1
-fi
+.venv/bin/chat-rec prompts lint || exit 1
+
+# Services some suites use: a script here is sourced when present, starts what is
+# missing and exports its URL (e.g. CHAT_REC_DATABASE_URL); it must not exit the shell.
+for service in scripts/postgres.sh; do
+  if [ -f "$service" ]; then . "$service" || exit 1; fi
+done
+
+echo "test: pytest"
 .venv/bin/python -m pytest "$@"
 code=$?
 if [ "$code" = "5" ]; then echo "pytest collected no tests"; exit 0; fi
