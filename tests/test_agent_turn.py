@@ -177,7 +177,7 @@ def test_language_can_be_ruled_out_and_asked_for_outright(agent: Agent) -> None:
     for item_id in rec_ids(turn):
         item = cat.by_id[item_id]
         assert cat.language(item) == "English" and "Thriller" in cat.categories(item)
-    turn, _ = run_turn(agent, "movies from japan or korea", conversation="c4")  # it used to keep Japanese only
+    turn, _ = run_turn(agent, "movies from japan or korea", conversation="c4")  # both, not Japanese only
     assert turn.preferences["languages"] == ["Japanese", "Korean"]
     assert turn.recommendations and all(cat.language(cat.by_id[i]) in ("Japanese", "Korean") for i in rec_ids(turn))
 
@@ -202,7 +202,7 @@ def test_a_question_about_a_named_film_is_answered_from_its_record_first(agent: 
     assert not plain.reply.startswith("Jaws (1975)")  # only a question gets the facts
     asked, _ = run_turn(agent, "who directed it?", conversation="c2")  # "it": the first pick just shown
     first = agent.catalog.by_id[rec_ids(plain)[0]]
-    assert asked.reply.startswith(f"{agent.catalog.display_title(first)}: director:")  # it got the question
+    assert asked.reply.startswith(f"{agent.catalog.display_title(first)}: director:")  # not the clarifying question
 
 
 def test_ruling_out_first_gets_the_question_and_is_kept(agent: Agent) -> None:
@@ -275,7 +275,7 @@ def test_the_number_of_picks_asked_for_is_given_and_kept_by_a_refinement(agent: 
 def test_a_request_that_only_set_a_frame_is_kept_by_the_next_one(agent: Agent) -> None:
     cat = agent.catalog
     run_turn(agent, "something in Korean", conversation="korean")
-    turn, _ = run_turn(agent, "a comedy", conversation="korean")  # it used to drop Korean
+    turn, _ = run_turn(agent, "a comedy", conversation="korean")  # still Korean
     assert turn.recommendations
     assert all(cat.language(cat.by_id[i]) == "Korean" for i in rec_ids(turn))
     assert all("Comedy" in cat.categories(cat.by_id[i]) for i in rec_ids(turn))

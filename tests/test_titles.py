@@ -192,6 +192,6 @@ def test_the_catalogs_aliases_role_names_other_titles() -> None:
     ]
     linker = TitleLinker(Catalog(items, mapping))
     assert [(link.item_id, link.score) for link in linker.link("Seven")] == [("se7en", 0.95)]
-    assert top(linker, "x-men 2") == "x2"  # it used to be X-Men, a fuzzy match
+    assert top(linker, "x-men 2") == "x2"  # not X-Men, a fuzzy match
     assert [link.item_id for link in linker.find_in_text("something like seven but lighter")] == ["se7en"]
     assert [link.item_id for link in linker.find_in_text("I loved Seven Samurai")] == ["samurai"]

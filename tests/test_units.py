@@ -311,7 +311,7 @@ def test_short_synonyms_franchise_tags_and_war_names(agent: Agent) -> None:
     war = parse("a war film but not about world war 2")
     assert war.include_categories == ["War"] and war.exclude_categories == [] and war.disliked_tags == ["world war ii"]
     assert parse("not world war 2").exclude_categories == []
-    assert "romantic" in parse("a good date movie").liked_tags  # it used to get the question
+    assert "romantic" in parse("a good date movie").liked_tags  # not the clarifying question
     heroes = parse("a superhero movie but not marvel")
     assert heroes.liked_tags == ["superhero"] and heroes.disliked_tags == ["marvel"]
     assert parse("an MCU film").liked_tags == ["marvel"]

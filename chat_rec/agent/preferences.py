@@ -43,7 +43,7 @@ class Preferences:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Preferences:
         names = {f.name for f in fields(cls)}
-        if data.get("language"):  # turns stored before the ninth session held one language
+        if data.get("language"):  # turns stored in the older layout hold one language
             data = {**data, "languages": [data["language"]]}
         return cls(**{k: v for k, v in data.items() if k in names})
 

@@ -254,7 +254,7 @@ class TitleLinker:
 
     def _series_named(self, message: str, tokens: list[tuple[str, int, int]], used: list[bool]) -> list[Link]:
         """ "Something like Harry Potter": a series name that is no title links every film
-        of the series (it used to be read as a missing title, "I couldn't find 'Lord'")."""
+        of the series, instead of a missing title ("I couldn't find 'Lord'")."""
         out: list[Link] = []
         for size in range(min(6, len(tokens)), 1, -1):
             for start in range(0, len(tokens) - size + 1):

@@ -10,7 +10,7 @@ the last batch lands.
 
 The texts to embed are sorted by length so each model batch carries little padding.
 Batches are embedded and written one after the other: Chroma's upsert holds Python's
-GIL for the whole call, so a writer thread only stalled the model instead of overlapping
+GIL for the whole call, so a writer thread would stall the model instead of overlapping
 with it, and the model already keeps both cores busy.
 
 Deliberately left out: parallel embedding (2 cores: the model already uses both).
