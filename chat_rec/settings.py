@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     # answered "Action, Animation" (the first two listed) whatever the request.
     llm_understand: bool = False
 
+    # HTTP API (`chat-rec serve`); the rate limit counts per token in each worker process
+    serve_max_body_bytes: int = 64 * 1024
+    serve_rate_per_minute: float = 120.0
+    serve_rate_burst: int = 30
+
     @property
     def store_path(self) -> Path:
         return self.home / "chat_rec.sqlite3"
