@@ -42,14 +42,11 @@ def timed_ask(repo: Path, env: dict[str, str]) -> tuple[float, float]:
     """Wall seconds and CPU seconds (user + system) of one ``chat-rec ask``."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    subprocess.run(
-        [str(repo / ".venv/bin/chat-rec"), "ask", QUESTION],
-        cwd=repo,
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    done = subprocess.run(
+        [str(repo / ".venv/bin/chat-rec"), "ask", QUESTION], cwd=repo, env=env, capture_output=True, text=True
     )
+    if done.returncode:
+        raise SystemExit(f"chat-rec ask failed ({done.returncode}): {done.stderr.strip()[-500:]}")
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
