@@ -5,7 +5,8 @@ so they can be compared as ratios on a machine whose load drifts:
 
 - fresh home, built-in catalog with its shipped vectors (what a new user gets);
 - fresh home, the same catalog copied without its vector file (every film through the model);
-- the same question again in the first home (index built, nothing to do).
+- the same question again in the first home (index built, nothing to do);
+- a fresh home with ``CHAT_REC_LLM=none`` (template reasons: everything but the model's writing).
 
 ``ui`` starts the chat (``chat-rec chat``, or ``--cmd './scripts/chat.sh'`` in a fresh clone,
 which installs first) with a fresh home and drives it with headless Chromium, as
@@ -67,6 +68,7 @@ def bench_ask(repo: Path) -> None:
             "CHAT_REC_CATALOG_MAPPING": str(repo / "catalog/movies.mapping.yaml"),
         },
         "same home again (warm)": {**base, "CHAT_REC_HOME": str(work / "a")},
+        "fresh home, template reasons": {**base, "CHAT_REC_HOME": str(work / "c"), "CHAT_REC_LLM": "none"},
     }
     print(f"load average before: {load()}")
     results = {}
