@@ -114,7 +114,7 @@ def test_ingest_reuses_the_vector_file_next_to_a_catalog(tmp_path: Path, monkeyp
     data = tmp_path / "shop.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     mapping = tmp_path / "shop.yaml"
-    mapping.write_text("name: shop\nid: sku\ntitle: name\ntext: '{name}. {blurb}'\nfields: {blurb: {type: string}}\n")
+    mapping.write_text("name: shop\nid: sku\ntitle: name\ntext: '{title}. {blurb}'\nfields: {blurb: {type: string}}\n")
     runner = CliRunner()
     monkeypatch.setenv("CHAT_REC_HOME", str(tmp_path / "maker-home"))
     made = runner.invoke(app, ["vectors", str(data), "--mapping", str(mapping)])
