@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     # answered "Action, Animation" (the first two listed) whatever the request.
     llm_understand: bool = False
 
+    # Storage: SQLite under home by default; a PostgreSQL URL to share one database between processes
+    database_url: str | None = None
+
     # HTTP API (`chat-rec serve`); the rate limit counts per token in each worker process
     serve_max_body_bytes: int = 64 * 1024
     serve_rate_per_minute: float = 120.0
@@ -70,6 +73,11 @@ class Settings(BaseSettings):
     @property
     def store_path(self) -> Path:
         return self.home / "chat_rec.sqlite3"
+
+    @property
+    def store_url(self) -> str:
+        """What :class:`chat_rec.memory.store.Store` opens: CHAT_REC_DATABASE_URL, else the SQLite file."""
+        return self.database_url or str(self.store_path)
 
     @property
     def chroma_path(self) -> Path:
