@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     # Let the LLM read messages the rules cannot structure. Off by default: SmolLM2-135M
     # answered "Action, Animation" (the first two listed) whatever the request.
     llm_understand: bool = False
+    # What the model does: read,pick,explain (comma-separated) or none; unset = the model's
+    # measured default (chat_rec/llm/roles.py, docs/roles.md).
+    llm_roles: str | None = None
+    pick_candidates: int = Field(default=10, ge=2, le=40)  # the pick role chooses from the ranked top N
 
     # Storage: SQLite under home by default; a PostgreSQL URL to share one database between processes
     database_url: str | None = None
