@@ -46,6 +46,7 @@ def test_turns_feedback_and_preferences(db: Store) -> None:
     second = db.record_turn(_turn("ann", "c2", ["c"]))
     assert second > first
     assert [t.id for t in db.turns("ann")] == [first, second]
+    assert db.turn_owner(first) == "ann" and db.turn_owner(second + 1) is None
     assert db.turns("ann", "c1")[0].recommendations == [("a", "why a"), ("b", "why b")]
     assert db.shown_items("ann", "c1") == {"a", "b"} and db.shown_items("ann") == {"a", "b", "c"}
     db.add_feedback("ann", "a", "like")

@@ -210,6 +210,11 @@ class Store:
             shown.setdefault(rec.turn_id, []).append((rec.item_id, rec.reason))
         return [_turn(row, shown.get(row.id, [])) for row in reversed(rows)]
 
+    def turn_owner(self, turn_id: int) -> str | None:
+        """The user a stored turn belongs to, or None when there is no such turn."""
+        rows = self._read("SELECT user_id FROM turns WHERE id = :t", t=turn_id)
+        return str(rows[0][0]) if rows else None
+
     def shown_items(self, user_id: str, conversation_id: str | None = None) -> set[str]:
         sql = "SELECT r.item_id FROM recommendations r JOIN turns t ON t.id = r.turn_id WHERE r.user_id = :u"
         if conversation_id is not None:
