@@ -69,6 +69,11 @@ class Settings(BaseSettings):
     # Storage: SQLite under home by default; a PostgreSQL URL to share one database between processes
     database_url: str | None = None
 
+    # Streamlit sign-in: "none" keeps the name picker (a local single-user run); "header" trusts
+    # the user name a reverse proxy puts in ui_user_header; "oidc" uses st.login ([auth] in secrets.toml)
+    ui_sign_in: Literal["none", "header", "oidc"] = "none"
+    ui_user_header: str = "X-Forwarded-User"
+
     # HTTP API (`chat-rec serve`); the rate limit counts per token in each worker process
     serve_max_body_bytes: int = 64 * 1024
     serve_rate_per_minute: float = 120.0
