@@ -66,6 +66,14 @@ class Settings(BaseSettings):
     llm_roles: str | None = None
     pick_candidates: int = Field(default=10, ge=2, le=40)  # the pick role chooses from the ranked top N
 
+    # Storage: SQLite under home by default; a PostgreSQL URL to share one database between processes
+    database_url: str | None = None
+
+    # Streamlit sign-in: "none" keeps the name picker (a local single-user run); "header" trusts
+    # the user name a reverse proxy puts in ui_user_header; "oidc" uses st.login ([auth] in secrets.toml)
+    ui_sign_in: Literal["none", "header", "oidc"] = "none"
+    ui_user_header: str = "X-Forwarded-User"
+
     # HTTP API (`chat-rec serve`); the rate limit counts per token in each worker process
     serve_max_body_bytes: int = 64 * 1024
     serve_rate_per_minute: float = 120.0
@@ -74,6 +82,11 @@ class Settings(BaseSettings):
     @property
     def store_path(self) -> Path:
         return self.home / "chat_rec.sqlite3"
+
+    @property
+    def store_url(self) -> str:
+        """What :class:`chat_rec.memory.store.Store` opens: CHAT_REC_DATABASE_URL, else the SQLite file."""
+        return self.database_url or str(self.store_path)
 
     @property
     def chroma_path(self) -> Path:

@@ -119,6 +119,7 @@ def test_a_token_reaches_only_its_own_user(server: Server) -> None:
         # dan's conversation id under eve's own user is not dan's conversation either
         ("GET", f"/v1/users/eve/conversations/{dan_conv}", None),
         ("POST", f"/v1/users/eve/conversations/{dan_conv}/messages", {"message": "more"}),
+        ("POST", "/v1/users/eve/feedback", {"item_id": item, "kind": "like", "turn_id": dan_turn["done"]["turn_id"]}),
     ]
     for method, path, body in attempts:
         answer = eve.request(method, path, json=body)

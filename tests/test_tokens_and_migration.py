@@ -5,10 +5,68 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from chat_rec.memory.migrations import MIGRATIONS
 from chat_rec.memory.store import Store, TurnRecord
 from chat_rec.memory.tokens import Tokens, token_hash
 from chat_rec.serve.ratelimit import RateLimiter
+
+LEGACY_SCHEMA = [  # chat_rec/memory/migrations.py as released before Alembic, verbatim
+    # 1: turns, what each turn showed, and feedback on it
+    """
+    CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL DEFAULT (datetime('now'))
+    );
+    CREATE TABLE turns (
+        id INTEGER PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        conversation_id TEXT NOT NULL,
+        created_at TEXT NOT NULL DEFAULT (datetime('now')),
+        message TEXT NOT NULL,
+        reply TEXT NOT NULL,
+        kind TEXT NOT NULL,              -- recommend | clarify | chat
+        prompt_name TEXT,
+        prompt_version TEXT,
+        prompt_hash TEXT,
+        ranking_version TEXT,
+        llm TEXT,
+        grounded INTEGER NOT NULL,
+        fallback_reason TEXT,
+        preferences_json TEXT NOT NULL DEFAULT '{}',
+        trace_json TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX turns_user ON turns(user_id, conversation_id, id);
+    CREATE TABLE recommendations (
+        turn_id INTEGER NOT NULL REFERENCES turns(id) ON DELETE CASCADE,
+        user_id TEXT NOT NULL,
+        item_id TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        PRIMARY KEY (turn_id, position)
+    );
+    CREATE INDEX recommendations_user ON recommendations(user_id, item_id);
+    CREATE TABLE feedback (
+        id INTEGER PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        item_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('like', 'dislike', 'seen')),
+        turn_id INTEGER REFERENCES turns(id) ON DELETE SET NULL,
+        prompt_version TEXT,
+        created_at TEXT NOT NULL DEFAULT (datetime('now'))
+    );
+    CREATE INDEX feedback_user ON feedback(user_id, item_id);
+    """,
+    # 2: explicit preferences the user stated or edited in the profile
+    """
+    CREATE TABLE preferences (
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,              -- like_item | dislike_item | like_attr | dislike_attr
+        value TEXT NOT NULL,
+        turn_id INTEGER REFERENCES turns(id) ON DELETE SET NULL,
+        created_at TEXT NOT NULL DEFAULT (datetime('now')),
+        PRIMARY KEY (user_id, kind, value)
+    );
+    """,
+]
 
 
 def test_tokens_are_stored_hashed_and_revocable(store: Store) -> None:
@@ -38,7 +96,7 @@ def test_conversations_belong_to_one_user(store: Store) -> None:
 def test_a_store_from_before_tokens_migrates_without_losing_data(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite3"
     old = sqlite3.connect(path)
-    for number, sql in enumerate(MIGRATIONS[:2], start=1):  # the schema as released before tokens
+    for number, sql in enumerate(LEGACY_SCHEMA, start=1):
         old.executescript(f"BEGIN; {sql}; PRAGMA user_version = {number}; COMMIT;")
     old.execute("INSERT INTO users(id) VALUES ('ann')")
     old.execute(
@@ -52,7 +110,7 @@ def test_a_store_from_before_tokens_migrates_without_losing_data(tmp_path: Path)
 
     store = Store(path)
     try:
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+        assert store.db.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0003"
         assert store.turns("ann")[0].recommendations == [("jaws-1975", "sharks")]
         assert store.feedback("ann")["like"] == {"jaws-1975"}
         assert store.preferences("ann")["like_attr"] == ["Horror"]

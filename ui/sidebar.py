@@ -182,7 +182,10 @@ def export_button(agent: Agent) -> None:
 def sidebar(agent: Agent) -> tuple[dict[str, Any], dict[str, str]]:
     with st.sidebar:
         st.title("🎬 chat-rec")
-        user_picker(agent)
+        if st.session_state.get("signed_in"):  # sign-in decides who this is: no picker
+            st.caption(f"Signed in as **{st.session_state.signed_in}**")
+        else:
+            user_picker(agent)
         st.divider()
         profile(agent)
         st.divider()

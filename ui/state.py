@@ -51,8 +51,15 @@ def new_conversation_id() -> str:
 
 
 def init_state(agent: Agent) -> None:
+    from ui.signin import signed_in_user
+
     ss = st.session_state
-    if "user" not in ss:
+    signed_in = signed_in_user(get_settings())
+    if signed_in is not None:
+        ss.signed_in = signed_in
+        if ss.get("user") != signed_in:
+            switch_user(agent, signed_in)
+    elif "user" not in ss:
         switch_user(agent, last_active_user(agent) or DEFAULT_USER)
     ss.setdefault("pending", None)
     ss.setdefault("flash", None)

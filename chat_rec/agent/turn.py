@@ -89,7 +89,7 @@ class Agent:
         from chat_rec.signals.store import load_signals
 
         space = open_space(settings, progress=progress, preload_model=True)
-        store = store or Store(settings.store_path)
+        store = store or Store(settings.store_url)
         stamp = store.feedback_stamp()
         agent = cls(settings, space, store, make_llm(settings), load_signals(settings, space))
         agent._feedback_stamp = stamp

@@ -82,7 +82,7 @@ def export(
     from chat_rec.settings import get_settings
 
     settings = get_settings()
-    store = Store(settings.store_path)
+    store = Store(settings.store_url)
     try:
         catalog = load_catalog(settings.catalog, settings.catalog_mapping).catalog
         line = to_jsonl_line(export_transcript(store, user, conversation, catalog))
@@ -140,7 +140,7 @@ def feedback(
     from chat_rec.memory.store import Store
     from chat_rec.settings import get_settings
 
-    store = Store(get_settings().store_path)
+    store = Store(get_settings().store_url)
     try:
         rows = feedback_summary(store, by)
     finally:

@@ -26,5 +26,5 @@ def command(
     catalog = load_catalog(settings.catalog, settings.catalog_mapping).catalog
     if item_id not in catalog:
         raise InputError(f"no item {item_id!r} in the catalog", "Use an id printed by `chat-rec ask --json`.")
-    Store(settings.store_path).add_feedback(user, item_id, kinds[0])
+    Store(settings.store_url).add_feedback(user, item_id, kinds[0])
     typer.echo(f"{user}: {kinds[0]} {catalog.display_title(catalog.by_id[item_id])}")

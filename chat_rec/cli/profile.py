@@ -24,7 +24,7 @@ def show(user: str = typer.Option("local", "--user", "-u"), as_json: bool = type
     """Stated likes and dislikes, feedback, and how many turns are stored."""
     from chat_rec.memory.store import Store
 
-    store = Store(get_settings().store_path)
+    store = Store(get_settings().store_url)
     prefs = store.preferences(user)
     feedback = store.feedback(user)
     profile = {
@@ -53,5 +53,5 @@ def forget(
 
     if not yes and not typer.confirm(f"Delete everything stored about {user!r}?"):
         raise typer.Exit(1)
-    Store(get_settings().store_path).forget(user)
+    Store(get_settings().store_url).forget(user)
     typer.echo(f"forgot {user}")

@@ -13,7 +13,7 @@ def _tokens():  # type: ignore[no-untyped-def]
     from chat_rec.memory.store import Store
     from chat_rec.memory.tokens import Tokens
 
-    return Tokens(Store(get_settings().store_path))
+    return Tokens(Store(get_settings().store_url))
 
 
 @app.command()

@@ -1,93 +1,69 @@
-"""Numbered SQLite migrations. Append a new entry; never edit a released one.
+"""Bring a store's database to the newest schema with Alembic (``chat_rec/memory/schema``).
 
-``PRAGMA user_version`` records how many have run.
+A SQLite file written before Alembic recorded its version in ``PRAGMA user_version``
+(1 or 2 migrations run); it is stamped with the matching Alembic revision first, then
+upgraded, so its rows stay as they are. Two processes starting at once do not migrate
+twice: PostgreSQL takes an advisory lock, SQLite a lock file beside the database.
 """
 
 from __future__ import annotations
 
-import sqlite3
+import contextlib
+import fcntl
+from collections.abc import Iterator
+from pathlib import Path
 
-MIGRATIONS: list[str] = [
-    # 1: turns, what each turn showed, and feedback on it
-    """
-    CREATE TABLE users (
-        id TEXT PRIMARY KEY,
-        created_at TEXT NOT NULL DEFAULT (datetime('now'))
-    );
-    CREATE TABLE turns (
-        id INTEGER PRIMARY KEY,
-        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-        conversation_id TEXT NOT NULL,
-        created_at TEXT NOT NULL DEFAULT (datetime('now')),
-        message TEXT NOT NULL,
-        reply TEXT NOT NULL,
-        kind TEXT NOT NULL,              -- recommend | clarify | chat
-        prompt_name TEXT,
-        prompt_version TEXT,
-        prompt_hash TEXT,
-        ranking_version TEXT,
-        llm TEXT,
-        grounded INTEGER NOT NULL,
-        fallback_reason TEXT,
-        preferences_json TEXT NOT NULL DEFAULT '{}',
-        trace_json TEXT NOT NULL DEFAULT '{}'
-    );
-    CREATE INDEX turns_user ON turns(user_id, conversation_id, id);
-    CREATE TABLE recommendations (
-        turn_id INTEGER NOT NULL REFERENCES turns(id) ON DELETE CASCADE,
-        user_id TEXT NOT NULL,
-        item_id TEXT NOT NULL,
-        position INTEGER NOT NULL,
-        reason TEXT NOT NULL,
-        PRIMARY KEY (turn_id, position)
-    );
-    CREATE INDEX recommendations_user ON recommendations(user_id, item_id);
-    CREATE TABLE feedback (
-        id INTEGER PRIMARY KEY,
-        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-        item_id TEXT NOT NULL,
-        kind TEXT NOT NULL CHECK (kind IN ('like', 'dislike', 'seen')),
-        turn_id INTEGER REFERENCES turns(id) ON DELETE SET NULL,
-        prompt_version TEXT,
-        created_at TEXT NOT NULL DEFAULT (datetime('now'))
-    );
-    CREATE INDEX feedback_user ON feedback(user_id, item_id);
-    """,
-    # 2: explicit preferences the user stated or edited in the profile
-    """
-    CREATE TABLE preferences (
-        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-        kind TEXT NOT NULL,              -- like_item | dislike_item | like_attr | dislike_attr
-        value TEXT NOT NULL,
-        turn_id INTEGER REFERENCES turns(id) ON DELETE SET NULL,
-        created_at TEXT NOT NULL DEFAULT (datetime('now')),
-        PRIMARY KEY (user_id, kind, value)
-    );
-    """,
-    # 3: conversations started through the API, and API tokens (only their sha256 is kept)
-    """
-    CREATE TABLE conversations (
-        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-        id TEXT NOT NULL,
-        created_at TEXT NOT NULL DEFAULT (datetime('now')),
-        PRIMARY KEY (user_id, id)
-    );
-    CREATE TABLE api_tokens (
-        id INTEGER PRIMARY KEY,
-        user_id TEXT NOT NULL,           -- no foreign key: forgetting a profile keeps its sign-in
-        admin INTEGER NOT NULL DEFAULT 0,
-        token_hash TEXT NOT NULL UNIQUE,
-        label TEXT NOT NULL DEFAULT '',
-        created_at TEXT NOT NULL DEFAULT (datetime('now')),
-        revoked_at TEXT
-    );
-    """,
-]
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+
+SCHEMA = Path(__file__).resolve().parent / "schema"
+# PRAGMA user_version of a pre-Alembic SQLite store -> the Alembic revision it equals
+LEGACY = {1: "0001", 2: "0002", 3: "0003"}
+LOCK_KEY = 7_202_212  # any constant: the advisory lock's id on PostgreSQL
 
 
-def migrate(db: sqlite3.Connection) -> int:
-    current = db.execute("PRAGMA user_version").fetchone()[0]
-    for number, sql in enumerate(MIGRATIONS[current:], start=current + 1):
-        with db:
-            db.executescript(f"BEGIN; {sql}; PRAGMA user_version = {number}; COMMIT;")
-    return len(MIGRATIONS)
+def _config(connection: sa.Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(SCHEMA))
+    config.attributes["connection"] = connection
+    return config
+
+
+@contextlib.contextmanager
+def _sqlite_lock(engine: sa.Engine) -> Iterator[None]:
+    database = engine.url.database
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migrate.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def migrate(engine: sa.Engine) -> str:
+    """Upgrade to the newest revision; returns it."""
+    sqlite = engine.dialect.name == "sqlite"
+    with _sqlite_lock(engine) if sqlite else contextlib.nullcontext(), engine.begin() as conn:
+        if not sqlite:
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+        config = _config(conn)
+        tables = set(sa.inspect(conn).get_table_names())
+        if sqlite and "alembic_version" not in tables:
+            legacy = conn.exec_driver_sql("PRAGMA user_version").scalar() or 0
+            if legacy:
+                command.stamp(config, LEGACY[int(legacy)])
+        command.upgrade(config, "head")
+        return str(conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar())
+
+
+def head() -> str:
+    """The newest revision in ``schema/versions``."""
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(SCHEMA))
+    return str(ScriptDirectory.from_config(config).get_current_head())

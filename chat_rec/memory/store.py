@@ -1,26 +1,41 @@
-"""Per-user memory in SQLite: turns, what was shown, feedback, stated preferences.
+"""Per-user memory: turns, what was shown, feedback, stated preferences.
 
 One row per turn (with the prompt and ranking versions that produced it), one row per
 shown item, one row per feedback event. Deleting a user deletes all of it.
 
-Deliberately left out: PostgreSQL (the seam is this class) and encryption at rest.
+The database is SQLite under ``CHAT_REC_HOME`` by default (WAL, so the UI, the CLI and
+API workers on one machine share it), or PostgreSQL when ``Store`` gets a
+``postgresql://`` URL (``CHAT_REC_DATABASE_URL``), so app processes on several machines
+share one database. SQLAlchemy 2 Core runs the same SQL on both; the schema is Alembic
+migrations (:mod:`chat_rec.memory.migrations`).
+
+Deliberately left out: encryption at rest, and an ORM (the rows are simple; plain SQL
+is easier to read).
 """
 
 from __future__ import annotations
 
 import json
 import secrets
-import sqlite3
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+
 from chat_rec.errors import StoreError
+from chat_rec.memory.engine import RawSQL, database_url, make_engine, short
 from chat_rec.memory.migrations import migrate
 
 FEEDBACK_KINDS = ("like", "dislike", "seen")
+OPPOSITE = {
+    "like_item": "dislike_item",
+    "dislike_item": "like_item",
+    "like_attr": "dislike_attr",
+    "dislike_attr": "like_attr",
+}
 
 
 @dataclass
@@ -44,142 +59,167 @@ class TurnRecord:
 
 
 class Store:
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
+    def __init__(self, path: Path | str) -> None:
+        self.url = database_url(path)
+        self.path = Path(path) if "://" not in str(path) else Path(sa.make_url(self.url).database or "")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(self.path, check_same_thread=False, timeout=10)
-        except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"cannot open the store at {self.path}: {exc}") from exc
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA foreign_keys = ON")
-        self.db.execute("PRAGMA journal_mode = WAL")
-        self._lock = threading.RLock()
-        migrate(self.db)
+            if self.url.startswith("sqlite"):
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.engine = make_engine(self.url)
+            migrate(self.engine)
+        except (OSError, sa.exc.SQLAlchemyError) as exc:
+            raise StoreError(f"cannot open the store at {self._where()}: {short(exc)}") from exc
+        self.db = RawSQL(self.engine)
+        self._lock = threading.RLock()  # one writer at a time in this process (SQLite has one anyway)
+
+    def _where(self) -> str:
+        return sa.make_url(self.url).render_as_string(hide_password=True)
 
     def close(self) -> None:
-        self.db.close()
+        self.engine.dispose()
 
     def ping(self) -> None:
-        """Open the database afresh and read from it; raise :class:`StoreError` when that fails.
+        """Reach the database afresh and read from it; raise :class:`StoreError` when that fails.
 
-        A fresh connection, because the open one keeps working on a file that was moved
-        or deleted under it."""
+        For SQLite a new connection to the file must succeed (a pooled one keeps working on
+        a file that was moved or deleted under it)."""
         try:
-            probe = sqlite3.connect(f"file:{self.path}?mode=rw", uri=True, timeout=2)
-            try:
-                probe.execute("SELECT COUNT(*) FROM users").fetchone()
-            finally:
-                probe.close()
-        except sqlite3.Error as exc:
-            raise StoreError(f"the store at {self.path} cannot be read: {exc}") from exc
+            if self.url.startswith("sqlite"):
+                import sqlite3
+
+                probe = sqlite3.connect(f"file:{self.path}?mode=rw", uri=True, timeout=2)
+                try:
+                    probe.execute("SELECT COUNT(*) FROM users").fetchone()
+                finally:
+                    probe.close()
+                return
+            with self.engine.connect() as conn:
+                conn.execute(sa.text("SELECT COUNT(*) FROM users")).scalar()
+        except Exception as exc:  # sqlite3 and psycopg raise their own types
+            raise StoreError(f"the store at {self._where()} cannot be read: {short(exc)}") from exc
+
+    # plumbing ----------------------------------------------------------------
+    def _read(self, sql: str, **params: Any) -> list[Any]:
+        try:
+            with self.engine.connect() as conn:
+                return list(conn.execute(sa.text(sql), params))
+        except sa.exc.SQLAlchemyError as exc:
+            raise StoreError(f"reading the store at {self._where()} failed: {short(exc)}") from exc
+
+    def _write(self, *statements: tuple[str, Any]) -> list[tuple[int, list[Any]]]:
+        """Run statements in one transaction: all of them are kept, or none.
+        Returns (rows changed, rows returned) per statement."""
+        out = []
+        try:
+            with self._lock, self.engine.begin() as conn:
+                for sql, params in statements:
+                    result = conn.execute(sa.text(sql), params)
+                    out.append((result.rowcount, list(result) if result.returns_rows else []))
+            return out
+        except sa.exc.SQLAlchemyError as exc:
+            raise StoreError(f"writing to the store at {self._where()} failed: {short(exc)}") from exc
 
     # users -------------------------------------------------------------------
     def ensure_user(self, user_id: str) -> None:
-        with self._lock, self.db:
-            self.db.execute("INSERT OR IGNORE INTO users(id) VALUES (?)", (user_id,))
+        self._write(("INSERT INTO users(id) VALUES (:u) ON CONFLICT DO NOTHING", {"u": user_id}))
 
     def users(self) -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT id FROM users ORDER BY created_at, id")]
+        return [r[0] for r in self._read("SELECT id FROM users ORDER BY created_at, id")]
 
     def forget(self, user_id: str) -> None:
         """Delete everything stored about a user (cascades to all their rows)."""
-        with self._lock, self.db:
-            self.db.execute("DELETE FROM recommendations WHERE user_id = ?", (user_id,))
-            self.db.execute("DELETE FROM users WHERE id = ?", (user_id,))
+        self._write(
+            ("DELETE FROM recommendations WHERE user_id = :u", {"u": user_id}),
+            ("DELETE FROM users WHERE id = :u", {"u": user_id}),
+        )
 
     # conversations -------------------------------------------------------------
     def start_conversation(self, user_id: str) -> str:
         """A new conversation id of ``user_id`` (ids are per user: two users never share one)."""
         conversation_id = "c-" + secrets.token_hex(8)
         self.ensure_user(user_id)
-        with self._lock, self.db:
-            self.db.execute("INSERT INTO conversations(user_id, id) VALUES (?, ?)", (user_id, conversation_id))
+        self._write(("INSERT INTO conversations(user_id, id) VALUES (:u, :c)", {"u": user_id, "c": conversation_id}))
         return conversation_id
 
     def has_conversation(self, user_id: str, conversation_id: str) -> bool:
         """Started with :meth:`start_conversation`, or holding a turn of this user."""
-        row = self.db.execute(
-            """SELECT 1 FROM conversations WHERE user_id = ? AND id = ?
-               UNION ALL SELECT 1 FROM turns WHERE user_id = ? AND conversation_id = ? LIMIT 1""",
-            (user_id, conversation_id, user_id, conversation_id),
-        ).fetchone()
-        return row is not None
+        rows = self._read(
+            """SELECT 1 FROM conversations WHERE user_id = :u AND id = :c
+               UNION ALL SELECT 1 FROM turns WHERE user_id = :u AND conversation_id = :c""",
+            u=user_id,
+            c=conversation_id,
+        )
+        return bool(rows)
 
     # turns ---------------------------------------------------------------------
     def record_turn(self, turn: TurnRecord) -> int:
         self.ensure_user(turn.user_id)
-        with self._lock, self.db:
-            cur = self.db.execute(
-                """INSERT INTO turns(user_id, conversation_id, message, reply, kind, prompt_name, prompt_version,
-                   prompt_hash, ranking_version, llm, grounded, fallback_reason, preferences_json, trace_json)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                (
-                    turn.user_id,
-                    turn.conversation_id,
-                    turn.message,
-                    turn.reply,
-                    turn.kind,
-                    turn.prompt_name,
-                    turn.prompt_version,
-                    turn.prompt_hash,
-                    turn.ranking_version,
-                    turn.llm,
-                    int(turn.grounded),
-                    turn.fallback_reason,
-                    json.dumps(turn.preferences, default=str),
-                    json.dumps(turn.trace, default=str),
-                ),
-            )
-            turn_id = int(cur.lastrowid or 0)
-            self.db.executemany(
-                "INSERT INTO recommendations(turn_id, user_id, item_id, position, reason) VALUES (?, ?, ?, ?, ?)",
-                [(turn_id, turn.user_id, item, pos, reason) for pos, (item, reason) in enumerate(turn.recommendations)],
-            )
+        values = {
+            "user_id": turn.user_id,
+            "conversation_id": turn.conversation_id,
+            "message": turn.message,
+            "reply": turn.reply,
+            "kind": turn.kind,
+            "prompt_name": turn.prompt_name,
+            "prompt_version": turn.prompt_version,
+            "prompt_hash": turn.prompt_hash,
+            "ranking_version": turn.ranking_version,
+            "llm": turn.llm,
+            "grounded": int(turn.grounded),
+            "fallback_reason": turn.fallback_reason,
+            "preferences_json": json.dumps(turn.preferences, default=str),
+            "trace_json": json.dumps(turn.trace, default=str),
+        }
+        columns = ", ".join(values)
+        try:
+            with self._lock, self.engine.begin() as conn:  # the turn and its shown items together, or neither
+                sql = f"INSERT INTO turns({columns}) VALUES ({', '.join(':' + c for c in values)}) RETURNING id"
+                turn_id = int(conn.execute(sa.text(sql), values).scalar_one())
+                if turn.recommendations:
+                    conn.execute(
+                        sa.text(
+                            "INSERT INTO recommendations(turn_id, user_id, item_id, position, reason) "
+                            "VALUES (:t, :u, :i, :p, :r)"
+                        ),
+                        [
+                            {"t": turn_id, "u": turn.user_id, "i": item, "p": pos, "r": reason}
+                            for pos, (item, reason) in enumerate(turn.recommendations)
+                        ],
+                    )
+        except sa.exc.SQLAlchemyError as exc:
+            raise StoreError(f"writing to the store at {self._where()} failed: {short(exc)}") from exc
         turn.id = turn_id
         return turn_id
 
     def turns(self, user_id: str, conversation_id: str | None = None, limit: int = 20) -> list[TurnRecord]:
-        sql = "SELECT * FROM turns WHERE user_id = ?"
-        args: list[Any] = [user_id]
+        sql = "SELECT * FROM turns WHERE user_id = :u"
         if conversation_id is not None:
-            sql += " AND conversation_id = ?"
-            args.append(conversation_id)
-        rows = list(self.db.execute(sql + " ORDER BY id DESC LIMIT ?", [*args, limit]))
-        out = []
-        for row in reversed(rows):
-            recs = self.db.execute(
-                "SELECT item_id, reason FROM recommendations WHERE turn_id = ? ORDER BY position", (row["id"],)
-            ).fetchall()
-            out.append(
-                TurnRecord(
-                    id=row["id"],
-                    user_id=row["user_id"],
-                    conversation_id=row["conversation_id"],
-                    message=row["message"],
-                    reply=row["reply"],
-                    kind=row["kind"],
-                    recommendations=[(r[0], r[1]) for r in recs],
-                    prompt_name=row["prompt_name"],
-                    prompt_version=row["prompt_version"],
-                    prompt_hash=row["prompt_hash"],
-                    ranking_version=row["ranking_version"],
-                    llm=row["llm"],
-                    grounded=bool(row["grounded"]),
-                    fallback_reason=row["fallback_reason"],
-                    preferences=json.loads(row["preferences_json"]),
-                    trace=json.loads(row["trace_json"]),
-                )
-            )
-        return out
+            sql += " AND conversation_id = :c"
+        rows = self._read(sql + " ORDER BY id DESC LIMIT :n", u=user_id, c=conversation_id, n=limit)
+        if not rows:
+            return []
+        shown: dict[int, list[tuple[str, str]]] = {}
+        ids = [row.id for row in rows]
+        for rec in self._read(
+            "SELECT turn_id, item_id, reason FROM recommendations WHERE user_id = :u AND turn_id >= :lo AND turn_id <= :hi "
+            "ORDER BY turn_id, position",
+            u=user_id,
+            lo=min(ids),
+            hi=max(ids),
+        ):
+            shown.setdefault(rec.turn_id, []).append((rec.item_id, rec.reason))
+        return [_turn(row, shown.get(row.id, [])) for row in reversed(rows)]
+
+    def turn_owner(self, turn_id: int) -> str | None:
+        """The user a stored turn belongs to, or None when there is no such turn."""
+        rows = self._read("SELECT user_id FROM turns WHERE id = :t", t=turn_id)
+        return str(rows[0][0]) if rows else None
 
     def shown_items(self, user_id: str, conversation_id: str | None = None) -> set[str]:
-        sql = "SELECT r.item_id FROM recommendations r JOIN turns t ON t.id = r.turn_id WHERE r.user_id = ?"
-        args: list[Any] = [user_id]
+        sql = "SELECT r.item_id FROM recommendations r JOIN turns t ON t.id = r.turn_id WHERE r.user_id = :u"
         if conversation_id is not None:
-            sql += " AND t.conversation_id = ?"
-            args.append(conversation_id)
-        return {r[0] for r in self.db.execute(sql, args)}
+            sql += " AND t.conversation_id = :c"
+        return {r[0] for r in self._read(sql, u=user_id, c=conversation_id)}
 
     # feedback ----------------------------------------------------------------
     def add_feedback(self, user_id: str, item_id: str, kind: str, turn_id: int | None = None) -> None:
@@ -187,79 +227,112 @@ class Store:
             raise StoreError(f"unknown feedback kind {kind!r}", f"Use one of {FEEDBACK_KINDS}.")
         self.ensure_user(user_id)
         if turn_id is None:  # attribute the feedback to the latest turn that showed the item
-            row = self.db.execute(
-                "SELECT turn_id FROM recommendations WHERE user_id = ? AND item_id = ? ORDER BY turn_id DESC LIMIT 1",
-                (user_id, item_id),
-            ).fetchone()
-            turn_id = row[0] if row else None
+            rows = self._read(
+                "SELECT turn_id FROM recommendations WHERE user_id = :u AND item_id = :i ORDER BY turn_id DESC LIMIT 1",
+                u=user_id,
+                i=item_id,
+            )
+            turn_id = rows[0][0] if rows else None
         version = None
         if turn_id is not None:
-            row = self.db.execute("SELECT prompt_version FROM turns WHERE id = ?", (turn_id,)).fetchone()
-            version = row[0] if row else None
-        with self._lock, self.db:
-            if kind in ("like", "dislike"):  # a new opinion replaces the old one
-                self.db.execute(
-                    "DELETE FROM feedback WHERE user_id = ? AND item_id = ? AND kind IN ('like', 'dislike')",
-                    (user_id, item_id),
+            rows = self._read("SELECT prompt_version FROM turns WHERE id = :t", t=turn_id)
+            version = rows[0][0] if rows else None
+        statements: list[tuple[str, Any]] = []
+        if kind in ("like", "dislike"):  # a new opinion replaces the old one
+            statements.append(
+                (
+                    "DELETE FROM feedback WHERE user_id = :u AND item_id = :i AND kind IN ('like', 'dislike')",
+                    {"u": user_id, "i": item_id},
                 )
-            self.db.execute(
-                "INSERT INTO feedback(user_id, item_id, kind, turn_id, prompt_version) VALUES (?, ?, ?, ?, ?)",
-                (user_id, item_id, kind, turn_id, version),
             )
+        statements.append(
+            (
+                "INSERT INTO feedback(user_id, item_id, kind, turn_id, prompt_version) VALUES (:u, :i, :k, :t, :v)",
+                {"u": user_id, "i": item_id, "k": kind, "t": turn_id, "v": version},
+            )
+        )
+        self._write(*statements)
 
     def remove_feedback(self, user_id: str, item_id: str, kind: str) -> None:
-        with self._lock, self.db:
-            self.db.execute(
-                "DELETE FROM feedback WHERE user_id = ? AND item_id = ? AND kind = ?", (user_id, item_id, kind)
+        self._write(
+            (
+                "DELETE FROM feedback WHERE user_id = :u AND item_id = :i AND kind = :k",
+                {"u": user_id, "i": item_id, "k": kind},
             )
+        )
 
     def feedback(self, user_id: str) -> dict[str, set[str]]:
         out: dict[str, set[str]] = {k: set() for k in FEEDBACK_KINDS}
-        for item_id, kind in self.db.execute("SELECT item_id, kind FROM feedback WHERE user_id = ?", (user_id,)):
+        for item_id, kind in self._read("SELECT item_id, kind FROM feedback WHERE user_id = :u", u=user_id):
             out[kind].add(item_id)
         return out
 
     def feedback_stamp(self) -> tuple[int, int]:
         """(rows, newest id) of all feedback: changes whenever any user's feedback does."""
-        count, newest = self.db.execute("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM feedback").fetchone()
+        count, newest = self._read("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM feedback")[0]
         return int(count), int(newest)
 
     def feedback_rows(self) -> list[dict[str, Any]]:
-        rows = self.db.execute(
+        rows = self._read(
             "SELECT f.user_id, f.item_id, f.kind, f.turn_id, f.prompt_version, f.created_at FROM feedback f ORDER BY f.id"
         )
-        return [dict(r) for r in rows]
+        return [dict(r._mapping) for r in rows]
 
     # stated preferences ------------------------------------------------------
     def add_preferences(self, user_id: str, kind: str, values: Iterable[str], turn_id: int | None = None) -> None:
+        values = list(values)
+        if kind not in OPPOSITE:
+            raise StoreError(f"unknown preference kind {kind!r}", f"Use one of {tuple(OPPOSITE)}.")
         self.ensure_user(user_id)
-        opposite = {
-            "like_item": "dislike_item",
-            "dislike_item": "like_item",
-            "like_attr": "dislike_attr",
-            "dislike_attr": "like_attr",
-        }
-        with self._lock, self.db:
-            for value in values:
-                self.db.execute(
-                    "DELETE FROM preferences WHERE user_id = ? AND kind = ? AND value = ?",
-                    (user_id, opposite[kind], value),
+        if not values:
+            return
+        statements: list[tuple[str, Any]] = []
+        for value in values:
+            args = {"u": user_id, "k": kind, "o": OPPOSITE[kind], "v": value, "t": turn_id}
+            statements.append(("DELETE FROM preferences WHERE user_id = :u AND kind = :o AND value = :v", args))
+            statements.append(
+                (
+                    "INSERT INTO preferences(user_id, kind, value, turn_id) VALUES (:u, :k, :v, :t) "
+                    "ON CONFLICT (user_id, kind, value) DO UPDATE SET turn_id = excluded.turn_id, "
+                    "created_at = excluded.created_at",
+                    args,
                 )
-                self.db.execute(
-                    "INSERT OR REPLACE INTO preferences(user_id, kind, value, turn_id) VALUES (?, ?, ?, ?)",
-                    (user_id, kind, value, turn_id),
-                )
+            )
+        self._write(*statements)
 
     def remove_preference(self, user_id: str, kind: str, value: str) -> None:
-        with self._lock, self.db:
-            self.db.execute(
-                "DELETE FROM preferences WHERE user_id = ? AND kind = ? AND value = ?", (user_id, kind, value)
+        self._write(
+            (
+                "DELETE FROM preferences WHERE user_id = :u AND kind = :k AND value = :v",
+                {"u": user_id, "k": kind, "v": value},
             )
+        )
 
     def preferences(self, user_id: str) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {"like_item": [], "dislike_item": [], "like_attr": [], "dislike_attr": []}
-        for kind, value in self.db.execute(
-            "SELECT kind, value FROM preferences WHERE user_id = ? ORDER BY created_at, value", (user_id,)
+        for kind, value in self._read(
+            "SELECT kind, value FROM preferences WHERE user_id = :u ORDER BY created_at, value", u=user_id
         ):
             out.setdefault(kind, []).append(value)
         return out
+
+
+def _turn(row: sa.Row[Any], recommendations: list[tuple[str, str]]) -> TurnRecord:
+    return TurnRecord(
+        id=row.id,
+        user_id=row.user_id,
+        conversation_id=row.conversation_id,
+        message=row.message,
+        reply=row.reply,
+        kind=row.kind,
+        recommendations=recommendations,
+        prompt_name=row.prompt_name,
+        prompt_version=row.prompt_version,
+        prompt_hash=row.prompt_hash,
+        ranking_version=row.ranking_version,
+        llm=row.llm,
+        grounded=bool(row.grounded),
+        fallback_reason=row.fallback_reason,
+        preferences=json.loads(row.preferences_json),
+        trace=json.loads(row.trace_json),
+    )

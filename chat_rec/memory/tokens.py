@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
 from chat_rec.errors import StoreError
 from chat_rec.memory.store import Store
@@ -34,8 +36,8 @@ def token_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def _row(row: object) -> ApiToken:
-    r = dict(row)  # type: ignore[call-overload]
+def _row(row: Any) -> ApiToken:
+    r = row._mapping
     return ApiToken(r["id"], r["user_id"], bool(r["admin"]), r["label"], r["created_at"], r["revoked_at"])
 
 
@@ -51,35 +53,36 @@ class Tokens:
         if not user_id:
             raise StoreError("a token needs a user name", "Pass --user NAME.")
         secret = PREFIX + secrets.token_urlsafe(32)
-        db = self.store.db
-        with self.store._lock, db:
-            cur = db.execute(
-                "INSERT INTO api_tokens(user_id, admin, token_hash, label) VALUES (?, ?, ?, ?)",
-                (user_id, int(admin), token_hash(secret), label),
+        ((_, returned),) = self.store._write(
+            (
+                "INSERT INTO api_tokens(user_id, admin, token_hash, label) VALUES (:u, :a, :h, :l) RETURNING id",
+                {"u": user_id, "a": int(admin), "h": token_hash(secret), "l": label},
             )
-        token = self.get(int(cur.lastrowid or 0))
+        )
+        token = self.get(int(returned[0][0]))
         assert token is not None
         return token, secret
 
     def get(self, token_id: int) -> ApiToken | None:
-        row = self.store.db.execute("SELECT * FROM api_tokens WHERE id = ?", (token_id,)).fetchone()
-        return _row(row) if row else None
+        rows = self.store._read("SELECT * FROM api_tokens WHERE id = :i", i=token_id)
+        return _row(rows[0]) if rows else None
 
     def verify(self, secret: str) -> ApiToken | None:
         """The live token with this secret, or None (unknown or revoked)."""
-        row = self.store.db.execute(
-            "SELECT * FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL", (token_hash(secret),)
-        ).fetchone()
-        return _row(row) if row else None
+        rows = self.store._read(
+            "SELECT * FROM api_tokens WHERE token_hash = :h AND revoked_at IS NULL", h=token_hash(secret)
+        )
+        return _row(rows[0]) if rows else None
 
     def list(self) -> list[ApiToken]:
-        return [_row(r) for r in self.store.db.execute("SELECT * FROM api_tokens ORDER BY id")]
+        return [_row(r) for r in self.store._read("SELECT * FROM api_tokens ORDER BY id")]
 
     def revoke(self, token_id: int) -> bool:
         """True when a live token was revoked; False when there was none with this id."""
-        db = self.store.db
-        with self.store._lock, db:
-            cur = db.execute(
-                "UPDATE api_tokens SET revoked_at = datetime('now') WHERE id = ? AND revoked_at IS NULL", (token_id,)
+        ((changed, _),) = self.store._write(
+            (
+                "UPDATE api_tokens SET revoked_at = :now WHERE id = :i AND revoked_at IS NULL",
+                {"i": token_id, "now": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")},
             )
-        return cur.rowcount > 0
+        )
+        return changed > 0

@@ -97,7 +97,7 @@ def feedback(body: FeedbackIn, user_id: str = Depends(own_user), svc: Service = 
     agent = svc.require_agent()
     if body.item_id not in agent.catalog:
         raise not_found(f"item {body.item_id!r}")
-    if body.turn_id is not None and not any(t.id == body.turn_id for t in svc.store.turns(user_id, limit=10_000)):
+    if body.turn_id is not None and svc.store.turn_owner(body.turn_id) != user_id:
         raise not_found(f"turn {body.turn_id}")
     svc.store.add_feedback(user_id, body.item_id, body.kind, body.turn_id)
     return {"user_id": user_id, "item_id": body.item_id, "kind": body.kind, "turn_id": body.turn_id}

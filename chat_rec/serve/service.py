@@ -31,7 +31,7 @@ log = logging.getLogger("chat_rec.serve")
 class Service:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.store = Store(settings.store_path)
+        self.store = Store(settings.store_url)
         self.tokens = Tokens(self.store)
         self.limiter = RateLimiter(settings.serve_rate_per_minute, settings.serve_rate_burst)
         self.turns = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chat-rec-turn")

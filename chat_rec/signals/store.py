@@ -1,7 +1,7 @@
 """Persist ingested interactions under ``CHAT_REC_HOME/signals`` and load them as Signals.
 
 One Parquet file of events per source plus ``sources.json`` (weights and validation
-reports). In-app feedback of every user (likes, seen, dislikes in the SQLite store) is
+reports). In-app feedback of every user (likes, seen, dislikes in the store) is
 read as one more source, ``feedback``, so it feeds the same popularity and
 co-occurrence; :func:`with_feedback` rebuilds that source when new feedback arrives.
 A catalog with no interactions gets the empty :class:`Signals`: every collaborative
@@ -74,11 +74,11 @@ def load_events(settings: Settings, only: Collection[str] | None = None) -> pd.D
 def feedback_events(settings: Settings, store: Store | None = None) -> pd.DataFrame:
     """Every user's likes, seen and dislikes as events of the ``feedback`` source."""
     if store is None:
-        if not settings.store_path.exists():
+        if settings.database_url is None and not settings.store_path.exists():
             return pd.DataFrame(columns=list(EVENT_COLUMNS))
         from chat_rec.memory.store import Store
 
-        own = Store(settings.store_path)
+        own = Store(settings.store_url)
         try:
             rows = own.feedback_rows()
         finally:
