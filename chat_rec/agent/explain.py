@@ -11,6 +11,7 @@ Deliberately left out: choosing the picks; ranking has already done that.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable, Generator
@@ -36,6 +37,15 @@ Composed = tuple[str, list[tuple[str, str]], dict[str, Any]]  # intro, (item id,
 def proper_title(reason: str, title: str) -> str:
     """The item's title as the catalog spells it: "A fish called wanda" -> "A Fish Called Wanda"."""
     return re.sub(re.escape(title), lambda _: title, reason, flags=re.IGNORECASE)
+
+
+def as_data(described: dict[str, Any]) -> dict[str, Any]:
+    """The item for a prompt, its catalog description quoted as one JSON string: a
+    description that holds instructions, line breaks or a fake "System:" line stays one
+    quoted value inside its line, and reads as data (the verifier rejects a reason that
+    obeys it anyway)."""
+    description = described.get("description") or ""
+    return {**described, "description": json.dumps(description, ensure_ascii=False)}
 
 
 @dataclass
@@ -89,6 +99,7 @@ class Explainer:
                         {"request": text, "item": described, "history": history_inputs},
                         budget=self.settings.llm_context - recommend.model.max_tokens - 64,
                     )
+                    inputs["item"] = as_data(inputs["item"])  # after fitting, so a cut keeps both quotes
                     reason = write_reason(self.llm, recommend, inputs, deadline)
                 except ChatRecError as exc:
                     trace["fallback_reason"] = str(exc)
