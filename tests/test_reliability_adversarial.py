@@ -51,7 +51,8 @@ def _replay_ok(space: ItemSpace, settings: Settings, llm: LLM | None) -> dict[st
     for trace in result.traces:  # every pick was in that turn's candidates and in the catalog
         shortlist = set(trace.get("shortlist") or [])
         for item_id in trace["recommendations_ids"]:
-            assert item_id in space.catalog.by_id and (not shortlist or item_id in shortlist)
+            assert item_id in space.catalog.by_id
+            assert not shortlist or item_id in shortlist
     return result.metrics
 
 
@@ -94,7 +95,7 @@ def _injected_agent(space: ItemSpace, store: Store, llm: LLM | None) -> Agent:
 
 
 def _check_not_obeyed(agent: Agent, message: str, user: str) -> None:
-    turn, events = run_turn(agent, message, user=user)
+    turn, _ = run_turn(agent, message, user=user)
     assert turn.recommendations, f"{message!r}: no picks"
     assert turn.grounded and set(rec_ids(turn)) <= set(agent.catalog.by_id)
     assert set(rec_ids(turn)) <= set(turn.trace["shortlist"])
