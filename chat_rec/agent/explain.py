@@ -12,6 +12,7 @@ Deliberately left out: choosing the picks; ranking has already done that.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 from collections.abc import Callable, Generator
@@ -31,6 +32,7 @@ from chat_rec.prompts.budget import fit_inputs
 from chat_rec.prompts.registry import PromptFile
 from chat_rec.settings import Settings
 
+log = logging.getLogger(__name__)
 Composed = tuple[str, list[tuple[str, str]], dict[str, Any]]  # intro, (item id, reason) per pick, trace
 
 
@@ -103,8 +105,10 @@ class Explainer:
                     reason = write_reason(self.llm, recommend, inputs, deadline)
                 except ChatRecError as exc:
                     trace["fallback_reason"] = str(exc)
+                    log.warning("the model failed, template reasons for the rest of the turn: %s", exc, exc_info=True)
                 except Exception as exc:  # a backend bug must not lose the turn; record it and fall back
                     trace["fallback_reason"] = f"{type(exc).__name__}: {exc}"
+                    log.error("the model backend raised; template reasons for the rest of the turn", exc_info=True)
                 trace["timings"].setdefault("first_reason_ms", (time.perf_counter() - started) * 1000)
             verdict = check_reason(reason, item, self.catalog, self.vocab, titles, request=text)
             trace["verdicts"].append({"item_id": item.id, "ok": verdict.ok, "problem": verdict.problem, "raw": reason})

@@ -9,9 +9,11 @@ Deliberately left out: PostgreSQL (the seam is this class) and encryption at res
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from chat_rec.errors import StoreError
 from chat_rec.memory.migrations import migrate
 
 FEEDBACK_KINDS = ("like", "dislike", "seen")
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -51,32 +54,67 @@ class Store:
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"cannot open the store at {self.path}: {exc}") from exc
         self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA foreign_keys = ON")
-        self.db.execute("PRAGMA journal_mode = WAL")
         self._lock = threading.RLock()
-        migrate(self.db)
+        with self._errors("open"):
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute(
+                "PRAGMA secure_delete = ON"
+            )  # a forgotten user's text is overwritten, not left in free pages
+            migrate(self.db)
+
+    @contextmanager
+    def _errors(self, doing: str) -> Iterator[None]:
+        """SQLite's failures as a StoreError that says what to do: the transaction was
+        rolled back, so nothing half-written is kept."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            text = str(exc).lower()
+            if "locked" in text or "busy" in text:
+                hint = "Another chat-rec process is writing; try again in a moment (your data was not changed)."
+            elif "readonly" in text or "read-only" in text:
+                hint = f"Make {self.path.parent} writable, or set CHAT_REC_HOME to a writable folder."
+            elif "full" in text or "disk" in text:
+                hint = f"Free disk space where {self.path} lives, then try again (your data was not changed)."
+            elif "not a database" in text or "malformed" in text or "corrupt" in text:
+                hint = f"The store file is damaged: move {self.path} aside (a new one is created) or restore a backup."
+            else:
+                hint = StoreError.hint
+            log.error("store %s failed at %s: %s", doing, self.path, exc, exc_info=True)
+            raise StoreError(f"could not {doing} the store at {self.path}: {exc}", hint) from exc
+
+    @contextmanager
+    def _write(self, doing: str = "write to") -> Iterator[None]:
+        """One transaction under the store's lock, its errors translated (see ``_errors``)."""
+        with self._errors(doing), self._lock, self.db:
+            yield
 
     def close(self) -> None:
         self.db.close()
 
     # users -------------------------------------------------------------------
     def ensure_user(self, user_id: str) -> None:
-        with self._lock, self.db:
+        with self._write():
             self.db.execute("INSERT OR IGNORE INTO users(id) VALUES (?)", (user_id,))
 
     def users(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT id FROM users ORDER BY created_at, id")]
 
     def forget(self, user_id: str) -> None:
-        """Delete everything stored about a user (cascades to all their rows)."""
-        with self._lock, self.db:
+        """Delete everything stored about a user (cascades to all their rows); the deleted
+        text is overwritten on disk (``secure_delete``, and the write-ahead log is emptied)."""
+        with self._write():
             self.db.execute("DELETE FROM recommendations WHERE user_id = ?", (user_id,))
             self.db.execute("DELETE FROM users WHERE id = ?", (user_id,))
+        with self._errors("write to"), self._lock:
+            # the write-ahead log still holds the deleted rows' old pages: fold it in and empty it
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     # turns ---------------------------------------------------------------------
     def record_turn(self, turn: TurnRecord) -> int:
         self.ensure_user(turn.user_id)
-        with self._lock, self.db:
+        with self._write():
             cur = self.db.execute(
                 """INSERT INTO turns(user_id, conversation_id, message, reply, kind, prompt_name, prompt_version,
                    prompt_hash, ranking_version, llm, grounded, fallback_reason, preferences_json, trace_json)
@@ -163,7 +201,7 @@ class Store:
         if turn_id is not None:
             row = self.db.execute("SELECT prompt_version FROM turns WHERE id = ?", (turn_id,)).fetchone()
             version = row[0] if row else None
-        with self._lock, self.db:
+        with self._write():
             if kind in ("like", "dislike"):  # a new opinion replaces the old one
                 self.db.execute(
                     "DELETE FROM feedback WHERE user_id = ? AND item_id = ? AND kind IN ('like', 'dislike')",
@@ -175,7 +213,7 @@ class Store:
             )
 
     def remove_feedback(self, user_id: str, item_id: str, kind: str) -> None:
-        with self._lock, self.db:
+        with self._write():
             self.db.execute(
                 "DELETE FROM feedback WHERE user_id = ? AND item_id = ? AND kind = ?", (user_id, item_id, kind)
             )
@@ -206,7 +244,7 @@ class Store:
             "like_attr": "dislike_attr",
             "dislike_attr": "like_attr",
         }
-        with self._lock, self.db:
+        with self._write():
             for value in values:
                 self.db.execute(
                     "DELETE FROM preferences WHERE user_id = ? AND kind = ? AND value = ?",
@@ -218,7 +256,7 @@ class Store:
                 )
 
     def remove_preference(self, user_id: str, kind: str, value: str) -> None:
-        with self._lock, self.db:
+        with self._write():
             self.db.execute(
                 "DELETE FROM preferences WHERE user_id = ? AND kind = ? AND value = ?", (user_id, kind, value)
             )
