@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -93,6 +94,20 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
+    def ping(self) -> None:
+        """Open the database afresh and read from it; raise :class:`StoreError` when that fails.
+
+        A fresh connection, because the open one keeps working on a file that was moved
+        or deleted under it."""
+        try:
+            probe = sqlite3.connect(f"file:{self.path}?mode=rw", uri=True, timeout=2)
+            try:
+                probe.execute("SELECT COUNT(*) FROM users").fetchone()
+            finally:
+                probe.close()
+        except sqlite3.Error as exc:
+            raise StoreError(f"the store at {self.path} cannot be read: {exc}") from exc
+
     # users -------------------------------------------------------------------
     def ensure_user(self, user_id: str) -> None:
         with self._write():
@@ -110,6 +125,24 @@ class Store:
         with self._errors("write to"), self._lock:
             # the write-ahead log still holds the deleted rows' old pages: fold it in and empty it
             self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    # conversations -------------------------------------------------------------
+    def start_conversation(self, user_id: str) -> str:
+        """A new conversation id of ``user_id`` (ids are per user: two users never share one)."""
+        conversation_id = "c-" + secrets.token_hex(8)
+        self.ensure_user(user_id)
+        with self._write():
+            self.db.execute("INSERT INTO conversations(user_id, id) VALUES (?, ?)", (user_id, conversation_id))
+        return conversation_id
+
+    def has_conversation(self, user_id: str, conversation_id: str) -> bool:
+        """Started with :meth:`start_conversation`, or holding a turn of this user."""
+        row = self.db.execute(
+            """SELECT 1 FROM conversations WHERE user_id = ? AND id = ?
+               UNION ALL SELECT 1 FROM turns WHERE user_id = ? AND conversation_id = ? LIMIT 1""",
+            (user_id, conversation_id, user_id, conversation_id),
+        ).fetchone()
+        return row is not None
 
     # turns ---------------------------------------------------------------------
     def record_turn(self, turn: TurnRecord) -> int:
