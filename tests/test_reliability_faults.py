@@ -140,6 +140,7 @@ def small_settings(tmp_path: Path) -> Settings:
 _OPEN = """
 import json, sys
 from chat_rec.errors import ChatRecError
+from chat_rec.index.space import open_space
 from chat_rec.settings import Settings
 settings = Settings.model_validate_json(sys.argv[1])
 try:
@@ -155,7 +156,7 @@ def _open_elsewhere(settings: Settings) -> dict[str, object]:
     """``open_space`` in a fresh process, as the next ``chat-rec`` command would (Chroma
     keeps one client per folder inside a process)."""
     done = subprocess.run(
-        [sys.executable, "-c", _OPEN, settings.model_dump_json()],
+        [sys.executable, "-c", _OPEN, settings.model_dump_json(exclude_unset=True)],
         capture_output=True,
         text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
@@ -221,11 +222,11 @@ def test_locked_database_is_a_clear_error_and_keeps_data(tmp_path: Path) -> None
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 2 MB ext4 filesystem, loop-mounted (root only)."""
+    """A 4 MB ext4 filesystem, loop-mounted (root only)."""
     if os.geteuid() != 0 or not shutil.which("mkfs.ext4"):
         pytest.skip("needs root and mkfs.ext4 to mount a small filesystem")
     image, mount = tmp_path / "disk.img", tmp_path / "disk"
-    image.write_bytes(b"\0" * 2 * 1024 * 1024)
+    image.write_bytes(b"\0" * 4 * 1024 * 1024)
     mount.mkdir()
     subprocess.run(["mkfs.ext4", "-q", "-F", str(image)], check=True, capture_output=True)
     if subprocess.run(["mount", "-o", "loop", str(image), str(mount)], capture_output=True).returncode:

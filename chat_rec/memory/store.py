@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import shutil
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -23,7 +24,15 @@ from chat_rec.errors import StoreError
 from chat_rec.memory.migrations import migrate
 
 FEEDBACK_KINDS = ("like", "dislike", "seen")
+MIN_FREE_BYTES = 512 * 1024  # a turn with its trace is a few KB; below this a write is refused
 log = logging.getLogger(__name__)
+
+
+def _free_bytes(folder: Path) -> int | None:
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return None
 
 
 @dataclass
@@ -87,7 +96,22 @@ class Store:
 
     @contextmanager
     def _write(self, doing: str = "write to") -> Iterator[None]:
-        """One transaction under the store's lock, its errors translated (see ``_errors``)."""
+        """One transaction under the store's lock, its errors translated (see ``_errors``).
+
+        A nearly full disk is refused before writing: SQLite reports a full disk cleanly
+        for the database, but its shared-memory index (``-shm``) is a mapped file, and a
+        page of it that cannot be allocated kills the process with SIGBUS (seen when the
+        log's checkpoint had filled the disk)."""
+        free = _free_bytes(self.path.parent)
+        # a checkpoint copies the write-ahead log into the database: room for that too
+        wal = self.path.with_name(self.path.name + "-wal")
+        needed = MIN_FREE_BYTES + (wal.stat().st_size if wal.exists() else 0)
+        if free is not None and free < needed:
+            log.error("store write refused at %s: %d bytes free", self.path, free)
+            raise StoreError(
+                f"could not {doing} the store at {self.path}: the disk is full ({free // 1024} KB free)",
+                f"Free disk space where {self.path} lives, then try again (your data was not changed).",
+            )
         with self._errors(doing), self._lock, self.db:
             yield
 
