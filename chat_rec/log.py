@@ -38,8 +38,10 @@ class Redact(logging.Filter):
         record.msg = self.clean(record.getMessage())
         record.args = None
         if record.exc_info:
-            record.exc_text = self.clean(logging.Formatter().formatException(record.exc_info))
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
             record.exc_info = None
+        if record.exc_text:  # also when another handler's filter formatted it first
+            record.exc_text = self.clean(record.exc_text)
         return True
 
 

@@ -10,6 +10,7 @@ after each one has returned, so the test knows what was acknowledged before the 
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -37,7 +38,8 @@ def main(mode: str, home: Path) -> None:
                 TurnRecord("killed", "c", f"message {n}", "reply " * 50, "recommend", recommendations=picks)
             )
         else:
-            store.add_feedback("killed", f"item-{n}", "like" if n % 2 else "seen")
+            # a fresh item per click (this run's pid in it), so no click replaces an earlier one
+            store.add_feedback("killed", f"item-{os.getpid()}-{n}", "like" if n % 2 else "seen")
         print(f"ack {n}", flush=True)
 
 

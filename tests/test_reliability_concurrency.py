@@ -61,11 +61,11 @@ def test_eight_users_in_threads_share_one_agent(builtin_settings: Settings, spac
     _check_isolation(store, result, users, turns=8, feedback=25)
 
 
-def test_users_in_three_processes_share_one_store(builtin_settings: Settings, tmp_path: Path) -> None:
+def test_users_in_three_processes_share_one_store(builtin_settings: Settings, space: ItemSpace, tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()
     for name in ("chroma", "cache"):  # the session's built index
-        shutil.copytree(builtin_settings.home / name, home / name)
+        shutil.copytree(builtin_settings.home / name, home / name)  # built by the ``space`` fixture
     env = {**os.environ, "PYTHONPATH": str(ROOT), "CHAT_REC_HOME": str(home)}
     procs = []
     for p in range(3):

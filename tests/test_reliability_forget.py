@@ -93,13 +93,13 @@ def test_cli_forget(tmp_path: Path) -> None:
     assert "carol" not in store.users() and not store.feedback("carol")["like"]
 
 
-def test_api_key_never_reaches_logs_or_traces(builtin_settings: Settings, tmp_path: Path) -> None:
+def test_api_key_never_reaches_logs_or_traces(builtin_settings: Settings, space: ItemSpace, tmp_path: Path) -> None:
     """A turn whose model server is down (so the failure is logged and traced) with a key set."""
     key = "sk-test-" + "k3y" * 8
     home = tmp_path / "home"
     home.mkdir()
     for name in ("chroma", "cache"):
-        shutil.copytree(builtin_settings.home / name, home / name)
+        shutil.copytree(builtin_settings.home / name, home / name)  # built by the ``space`` fixture
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from chat_rec.index.space import ItemSpace
 from chat_rec.memory.store import Store
 from chat_rec.settings import BUILTIN_CATALOG, BUILTIN_MAPPING, Settings
 
@@ -84,13 +85,13 @@ def test_store_writes_survive_kills(tmp_path: Path, mode: str) -> None:
         stored = count
 
 
-def test_agent_turns_survive_kills(tmp_path: Path, builtin_settings: Settings) -> None:
+def test_agent_turns_survive_kills(tmp_path: Path, builtin_settings: Settings, space: ItemSpace) -> None:
     """Whole turns (understand, retrieve, rank, store) killed twice at random points."""
     rng = random.Random(f"{KILL_SEED}-agent")
     home = tmp_path / "home"
     home.mkdir()
     for name in ("chroma", "cache"):  # the session's built index: the worker starts in seconds
-        shutil.copytree(builtin_settings.home / name, home / name)
+        shutil.copytree(builtin_settings.home / name, home / name)  # built by the ``space`` fixture
     for _ in range(2):
         _kill_worker("agent", home, rng.uniform(0.5, 3.0))
         _integrity(home / "chat_rec.sqlite3")
@@ -159,7 +160,9 @@ def _index_agrees(home: Path, catalog_path: Path, mapping: Path) -> None:
     assert index.manifest().get("complete") is True
 
 
-def test_interactions_ingest_killed_keeps_earlier_sources(tmp_path: Path, builtin_settings: Settings) -> None:
+def test_interactions_ingest_killed_keeps_earlier_sources(
+    tmp_path: Path, builtin_settings: Settings, space: ItemSpace
+) -> None:
     """Three kills during a second source's ingest: the first source stays whole, the rerun completes."""
     rng = random.Random(f"{KILL_SEED}-interactions")
     home = tmp_path / "home"

@@ -132,13 +132,26 @@ class Store:
         except sqlite3.Error as exc:
             raise StoreError(f"the store at {self.path} cannot be read: {exc}") from exc
 
+    # reads -------------------------------------------------------------------
+    def _rows(self, sql: str, args: Any = ()) -> list[sqlite3.Row]:
+        """All rows of a read, fetched under the store's lock: a statement left open on the
+        shared connection would pin an old snapshot under another thread's write, and
+        SQLite then refuses that write at once ("database is locked") when another
+        process has committed since."""
+        with self._errors("read"), self._lock:
+            return self.db.execute(sql, args).fetchall()
+
+    def _row(self, sql: str, args: Any = ()) -> sqlite3.Row | None:
+        rows = self._rows(sql, args)
+        return rows[0] if rows else None
+
     # users -------------------------------------------------------------------
     def ensure_user(self, user_id: str) -> None:
         with self._write():
             self.db.execute("INSERT OR IGNORE INTO users(id) VALUES (?)", (user_id,))
 
     def users(self) -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT id FROM users ORDER BY created_at, id")]
+        return [r[0] for r in self._rows("SELECT id FROM users ORDER BY created_at, id")]
 
     def forget(self, user_id: str) -> None:
         """Delete everything stored about a user (cascades to all their rows); the deleted
@@ -161,11 +174,11 @@ class Store:
 
     def has_conversation(self, user_id: str, conversation_id: str) -> bool:
         """Started with :meth:`start_conversation`, or holding a turn of this user."""
-        row = self.db.execute(
+        row = self._row(
             """SELECT 1 FROM conversations WHERE user_id = ? AND id = ?
                UNION ALL SELECT 1 FROM turns WHERE user_id = ? AND conversation_id = ? LIMIT 1""",
             (user_id, conversation_id, user_id, conversation_id),
-        ).fetchone()
+        )
         return row is not None
 
     # turns ---------------------------------------------------------------------
@@ -207,12 +220,12 @@ class Store:
         if conversation_id is not None:
             sql += " AND conversation_id = ?"
             args.append(conversation_id)
-        rows = list(self.db.execute(sql + " ORDER BY id DESC LIMIT ?", [*args, limit]))
+        rows = list(self._rows(sql + " ORDER BY id DESC LIMIT ?", [*args, limit]))
         out = []
         for row in reversed(rows):
-            recs = self.db.execute(
+            recs = self._rows(
                 "SELECT item_id, reason FROM recommendations WHERE turn_id = ? ORDER BY position", (row["id"],)
-            ).fetchall()
+            )
             out.append(
                 TurnRecord(
                     id=row["id"],
@@ -241,7 +254,7 @@ class Store:
         if conversation_id is not None:
             sql += " AND t.conversation_id = ?"
             args.append(conversation_id)
-        return {r[0] for r in self.db.execute(sql, args)}
+        return {r[0] for r in self._rows(sql, args)}
 
     # feedback ----------------------------------------------------------------
     def add_feedback(self, user_id: str, item_id: str, kind: str, turn_id: int | None = None) -> None:
@@ -249,14 +262,14 @@ class Store:
             raise StoreError(f"unknown feedback kind {kind!r}", f"Use one of {FEEDBACK_KINDS}.")
         self.ensure_user(user_id)
         if turn_id is None:  # attribute the feedback to the latest turn that showed the item
-            row = self.db.execute(
+            row = self._row(
                 "SELECT turn_id FROM recommendations WHERE user_id = ? AND item_id = ? ORDER BY turn_id DESC LIMIT 1",
                 (user_id, item_id),
-            ).fetchone()
+            )
             turn_id = row[0] if row else None
         version = None
         if turn_id is not None:
-            row = self.db.execute("SELECT prompt_version FROM turns WHERE id = ?", (turn_id,)).fetchone()
+            row = self._row("SELECT prompt_version FROM turns WHERE id = ?", (turn_id,))
             version = row[0] if row else None
         with self._write():
             if kind in ("like", "dislike"):  # a new opinion replaces the old one
@@ -277,17 +290,17 @@ class Store:
 
     def feedback(self, user_id: str) -> dict[str, set[str]]:
         out: dict[str, set[str]] = {k: set() for k in FEEDBACK_KINDS}
-        for item_id, kind in self.db.execute("SELECT item_id, kind FROM feedback WHERE user_id = ?", (user_id,)):
+        for item_id, kind in self._rows("SELECT item_id, kind FROM feedback WHERE user_id = ?", (user_id,)):
             out[kind].add(item_id)
         return out
 
     def feedback_stamp(self) -> tuple[int, int]:
         """(rows, newest id) of all feedback: changes whenever any user's feedback does."""
-        count, newest = self.db.execute("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM feedback").fetchone()
+        count, newest = self._rows("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM feedback")[0]
         return int(count), int(newest)
 
     def feedback_rows(self) -> list[dict[str, Any]]:
-        rows = self.db.execute(
+        rows = self._rows(
             "SELECT f.user_id, f.item_id, f.kind, f.turn_id, f.prompt_version, f.created_at FROM feedback f ORDER BY f.id"
         )
         return [dict(r) for r in rows]
@@ -320,7 +333,7 @@ class Store:
 
     def preferences(self, user_id: str) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {"like_item": [], "dislike_item": [], "like_attr": [], "dislike_attr": []}
-        for kind, value in self.db.execute(
+        for kind, value in self._rows(
             "SELECT kind, value FROM preferences WHERE user_id = ? ORDER BY created_at, value", (user_id,)
         ):
             out.setdefault(kind, []).append(value)
