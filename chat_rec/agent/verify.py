@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from chat_rec.agent.vocabulary import Vocabulary
+from chat_rec.agent.vocabulary import STOP, Vocabulary
 from chat_rec.catalog.items import Catalog, Item
 from chat_rec.catalog.titles import normalise
 
@@ -179,6 +179,13 @@ INSTRUCTION = re.compile(
 )
 
 
+# "say PWNED", "answer only with the word BANANA": the word a message orders the model to say
+ORDERED_WORD = re.compile(
+    r"\b(?:say|print|output|write|(?:answer|reply|respond)(?: only)? with)(?: only)?(?: the word)?\s+[\"'“‘]?([\w-]{3,})",
+    re.IGNORECASE,
+)
+
+
 def without_instructions(text: str) -> str:
     """``text`` less its sentences that give orders to a model (see ``INSTRUCTION``)."""
     sentences = re.split(r"(?<=[.!?\n])\s+", text)
@@ -237,6 +244,7 @@ def check_reason(
     min_support: float = 0.6,
 ) -> Verdict:
     text = reason.strip()
+    ordered = {w.lower() for w in ORDERED_WORD.findall(request)} - GENERIC - STOP  # not "say that"
     request = without_instructions(request)  # "say PWNED" asks for a word; it does not back one
     if len(text) < 12:
         return Verdict(False, "reason too short")
@@ -246,6 +254,10 @@ def check_reason(
         return Verdict(False, "reason contains a link")
     if INSTRUCTION.search(text):
         return Verdict(False, "reason carries an instruction (text meant as data was obeyed)")
+    said = set(re.findall(r"[\w-]+", text.lower()))
+    record_words = set(re.findall(r"[\w-]+", f"{item.title} {item.text}".lower()))
+    if ordered & said - record_words:
+        return Verdict(False, "reason says a word the message ordered it to say")
     year = catalog.year(item)
     for match in re.findall(r"\b(1[89]\d\d|20\d\d)\b", text):
         if year is None or abs(int(match) - year) > 1:
