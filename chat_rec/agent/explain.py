@@ -20,6 +20,8 @@ Deliberately left out: reordering the picks after they stream (a card once shown
 
 from __future__ import annotations
 
+import json
+import logging
 import re
 import time
 from collections.abc import Callable, Generator
@@ -41,12 +43,22 @@ from chat_rec.prompts.budget import fit_inputs
 from chat_rec.prompts.registry import PromptFile
 from chat_rec.settings import Settings
 
+log = logging.getLogger(__name__)
 Composed = tuple[str, list[tuple[str, str]], dict[str, Any]]  # intro, (item id, reason) per pick, trace
 
 
 def proper_title(reason: str, title: str) -> str:
     """The item's title as the catalog spells it: "A fish called wanda" -> "A Fish Called Wanda"."""
     return re.sub(re.escape(title), lambda _: title, reason, flags=re.IGNORECASE)
+
+
+def as_data(described: dict[str, Any]) -> dict[str, Any]:
+    """The item for a prompt, its catalog description quoted as one JSON string: a
+    description that holds instructions, line breaks or a fake "System:" line stays one
+    quoted value inside its line, and reads as data (the verifier rejects a reason that
+    obeys it anyway)."""
+    description = described.get("description") or ""
+    return {**described, "description": json.dumps(description, ensure_ascii=False)}
 
 
 @dataclass
@@ -164,11 +176,14 @@ class Explainer:
                 {"request": turn.text, "item": describe(self.catalog, item, turn.prefs), "history": history_inputs},
                 budget=self.settings.llm_context - recommend.model.max_tokens - 64,
             )
+            inputs["item"] = as_data(inputs["item"])  # after fitting, so a cut keeps both quotes
             return write_reason(self.llm, recommend, inputs, turn.deadline)
         except ChatRecError as exc:
             turn.trace["fallback_reason"] = str(exc)
+            log.warning("the model failed, template reasons for the rest of the turn: %s", exc, exc_info=True)
         except Exception as exc:  # a backend bug must not lose the turn; record it and fall back
             turn.trace["fallback_reason"] = f"{type(exc).__name__}: {exc}"
+            log.error("the model backend raised; template reasons for the rest of the turn", exc_info=True)
         finally:
             turn.trace["timings"].setdefault("first_reason_ms", (time.perf_counter() - turn.started) * 1000)
         return ""

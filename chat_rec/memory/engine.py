@@ -32,6 +32,7 @@ def make_engine(url: str) -> sa.Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA secure_delete = ON")  # a forgotten user's text is overwritten, not left in free pages
         cursor.close()
 
     return engine

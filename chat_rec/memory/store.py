@@ -16,7 +16,9 @@ is easier to read).
 from __future__ import annotations
 
 import json
+import logging
 import secrets
+import shutil
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -30,6 +32,8 @@ from chat_rec.memory.engine import RawSQL, database_url, make_engine, short
 from chat_rec.memory.migrations import migrate
 
 FEEDBACK_KINDS = ("like", "dislike", "seen")
+MIN_FREE_BYTES = 512 * 1024  # a turn with its trace is a few KB; below this a write is refused
+log = logging.getLogger(__name__)
 OPPOSITE = {
     "like_item": "dislike_item",
     "dislike_item": "like_item",
@@ -99,17 +103,55 @@ class Store:
             raise StoreError(f"the store at {self._where()} cannot be read: {short(exc)}") from exc
 
     # plumbing ----------------------------------------------------------------
+    def _error(self, doing: str, exc: BaseException) -> StoreError:
+        """A database failure as a StoreError whose hint says what to do; the transaction was
+        rolled back, so nothing half-written is kept. Details go to the log."""
+        text = str(exc).lower()
+        where = self._where()
+        if "locked" in text or "busy" in text:
+            hint = "Another chat-rec process is writing; try again in a moment (your data was not changed)."
+        elif "readonly" in text or "read-only" in text:
+            hint = f"Make {self.path.parent} writable, or set CHAT_REC_HOME to a writable folder."
+        elif "full" in text or "disk" in text:
+            hint = f"Free disk space where {where} lives, then try again (your data was not changed)."
+        elif "not a database" in text or "malformed" in text or "corrupt" in text:
+            hint = f"The store file is damaged: move {self.path} aside (a new one is created) or restore a backup."
+        else:
+            hint = StoreError.hint
+        log.error("store %s failed at %s: %s", doing, where, exc, exc_info=True)
+        return StoreError(f"{doing} the store at {where} failed: {short(exc)}", hint)
+
+    def _check_disk(self) -> None:
+        """Refuse a write on a nearly full disk. SQLite reports a full disk cleanly for the
+        database, but its shared-memory index (``-shm``) is a mapped file, and a page of it
+        that cannot be allocated kills the process with SIGBUS."""
+        if not self.url.startswith("sqlite"):
+            return
+        try:
+            free = shutil.disk_usage(self.path.parent).free
+        except OSError:
+            return
+        wal = self.path.with_name(self.path.name + "-wal")  # a checkpoint copies the log into the file
+        needed = MIN_FREE_BYTES + (wal.stat().st_size if wal.exists() else 0)
+        if free < needed:
+            log.error("store write refused at %s: %d bytes free", self.path, free)
+            raise StoreError(
+                f"writing to the store at {self._where()} failed: the disk is full ({free // 1024} KB free)",
+                f"Free disk space where {self.path} lives, then try again (your data was not changed).",
+            )
+
     def _read(self, sql: str, **params: Any) -> list[Any]:
         try:
             with self.engine.connect() as conn:
                 return list(conn.execute(sa.text(sql), params))
         except sa.exc.SQLAlchemyError as exc:
-            raise StoreError(f"reading the store at {self._where()} failed: {short(exc)}") from exc
+            raise self._error("reading", exc) from exc
 
     def _write(self, *statements: tuple[str, Any]) -> list[tuple[int, list[Any]]]:
         """Run statements in one transaction: all of them are kept, or none.
         Returns (rows changed, rows returned) per statement."""
         out = []
+        self._check_disk()
         try:
             with self._lock, self.engine.begin() as conn:
                 for sql, params in statements:
@@ -117,7 +159,7 @@ class Store:
                     out.append((result.rowcount, list(result) if result.returns_rows else []))
             return out
         except sa.exc.SQLAlchemyError as exc:
-            raise StoreError(f"writing to the store at {self._where()} failed: {short(exc)}") from exc
+            raise self._error("writing to", exc) from exc
 
     # users -------------------------------------------------------------------
     def ensure_user(self, user_id: str) -> None:
@@ -127,11 +169,19 @@ class Store:
         return [r[0] for r in self._read("SELECT id FROM users ORDER BY created_at, id")]
 
     def forget(self, user_id: str) -> None:
-        """Delete everything stored about a user (cascades to all their rows)."""
+        """Delete everything stored about a user (cascades to all their rows). On SQLite the
+        deleted text is overwritten on disk (``secure_delete``) and the write-ahead log, which
+        still holds the old pages, is folded in and emptied."""
         self._write(
             ("DELETE FROM recommendations WHERE user_id = :u", {"u": user_id}),
             ("DELETE FROM users WHERE id = :u", {"u": user_id}),
         )
+        if self.url.startswith("sqlite"):
+            try:
+                with self._lock, self.engine.connect() as conn:
+                    conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sa.exc.SQLAlchemyError as exc:
+                raise self._error("writing to", exc) from exc
 
     # conversations -------------------------------------------------------------
     def start_conversation(self, user_id: str) -> str:
@@ -171,6 +221,7 @@ class Store:
             "trace_json": json.dumps(turn.trace, default=str),
         }
         columns = ", ".join(values)
+        self._check_disk()
         try:
             with self._lock, self.engine.begin() as conn:  # the turn and its shown items together, or neither
                 sql = f"INSERT INTO turns({columns}) VALUES ({', '.join(':' + c for c in values)}) RETURNING id"
@@ -187,7 +238,7 @@ class Store:
                         ],
                     )
         except sa.exc.SQLAlchemyError as exc:
-            raise StoreError(f"writing to the store at {self._where()} failed: {short(exc)}") from exc
+            raise self._error("writing to", exc) from exc
         turn.id = turn_id
         return turn_id
 

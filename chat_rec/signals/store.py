@@ -57,7 +57,9 @@ def save_events(
     tmp.replace(path)
     manifest = _manifest(settings)
     manifest[report.source] = {"weight": weight, "report": report.to_dict()}
-    (folder / "sources.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    staged = folder / "sources.json.tmp"  # written aside, then swapped in: a kill never leaves half a file
+    staged.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    staged.replace(folder / "sources.json")
     return path
 
 
