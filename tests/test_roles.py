@@ -210,3 +210,22 @@ def test_pick_with_the_real_model_is_grounded_and_labelled(llm_agent: Agent) -> 
     assert len(turn.trace.get("filled", [])) == 3 - len(pick["kept"])
     assert all(d["why"] for d in pick["dropped"])
     assert len({r for _, r in turn.recommendations}) == 3
+
+
+def test_eval_compare_shows_role_and_prompt_changes_side_by_side(tmp_path: Path) -> None:
+    from chat_rec.eval.compare import compare_runs, write_compare
+    from tests.test_eval_compare import _row, _write
+
+    runs = []
+    for name, roles, pick in (("a", [], None), ("b", ["pick"], {"version": "v1", "hash": "318839fa6638b38d"})):
+        row = _row("c1#1", ["x", "y"], 1.0, 100.0, 0.5)
+        row["prompts"] = {"reason": {"version": "v2", "hash": "17f10661d25fbf5f"}, **({"pick": pick} if pick else {})}
+        run = _write(tmp_path / name, [row])
+        (run / "metrics.json").write_text(json.dumps({"run": {"llm": "llamacpp:x", "roles": roles}}))
+        runs.append(run)
+    setup = {r["what"]: r for r in compare_runs(*runs, n_boot=100)["setup"]}
+    assert setup["roles"] == {"what": "roles", "a": "-", "b": "pick", "changed": "yes"}
+    assert setup["prompt pick"]["a"] == "-" and setup["prompt pick"]["b"] == "v1 (318839fa)"
+    assert setup["prompt reason"]["changed"] == "" and setup["llm"]["changed"] == ""
+    out = write_compare(compare_runs(*runs, n_boot=100), tmp_path / "cmp")
+    assert "| roles | - | pick | yes |" in (out / "report.md").read_text()
