@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     llm_roles: str | None = None
     pick_candidates: int = Field(default=10, ge=2, le=40)  # the pick role chooses from the ranked top N
 
+    # HTTP API (`chat-rec serve`); the rate limit counts per token in each worker process
+    serve_max_body_bytes: int = 64 * 1024
+    serve_rate_per_minute: float = 120.0
+    serve_rate_burst: int = 30
+
     @property
     def store_path(self) -> Path:
         return self.home / "chat_rec.sqlite3"

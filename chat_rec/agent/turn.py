@@ -83,13 +83,13 @@ class Agent:
         self.understander = Understander(self.catalog, space.linker)
 
     @classmethod
-    def from_settings(cls, settings: Settings, progress: bool = True) -> Agent:
+    def from_settings(cls, settings: Settings, progress: bool = True, store: Store | None = None) -> Agent:
         from chat_rec.index.space import open_space
         from chat_rec.llm import make_llm
         from chat_rec.signals.store import load_signals
 
-        space = open_space(settings, progress=progress)
-        store = Store(settings.store_path)
+        space = open_space(settings, progress=progress, preload_model=True)
+        store = store or Store(settings.store_path)
         stamp = store.feedback_stamp()
         agent = cls(settings, space, store, make_llm(settings), load_signals(settings, space))
         agent._feedback_stamp = stamp
