@@ -112,6 +112,9 @@ def compare(
     target = out or run_b / f"compare-vs-{run_a.resolve().name}"
     write_compare(comparison, target)
     typer.echo(f"{comparison['n_paired']} paired turns")
+    for row in comparison["setup"]:
+        mark = "  <- changed" if row["changed"] else ""
+        typer.echo(f"{row['what']:<22}A {row['a']}  |  B {row['b']}{mark}")
     typer.echo(f"{'metric':<22}{'A':>11}{'B':>11}{'B-A':>12}  {'95% CI':<26} win/lose/tie")
     for r in comparison["metrics"]:
         if not r["n"]:

@@ -97,6 +97,7 @@ def compare_runs(run_a: Path, run_b: Path, n_boot: int = 2000, seed: int = 0) ->
                 }
             )
     return {
+        "setup": setup_changes(run_a, run_b, traces_a, traces_b),
         "run_a": str(run_a),
         "run_b": str(run_b),
         "n_paired": len(keys),
@@ -107,6 +108,39 @@ def compare_runs(run_a: Path, run_b: Path, n_boot: int = 2000, seed: int = 0) ->
         "metrics": rows,
         "changed": changed,
     }
+
+
+def _prompts_used(traces: list[dict[str, Any]]) -> dict[str, str]:
+    """Every prompt the run's turns used, as name -> "version (hash)"."""
+    used: dict[str, set[str]] = {}
+    for trace in traces:
+        for name, entry in (trace.get("prompts") or {}).items():
+            used.setdefault(name, set()).add(f"{entry.get('version')} ({str(entry.get('hash', ''))[:8]})")
+    return {name: ", ".join(sorted(v)) for name, v in sorted(used.items())}
+
+
+def setup_changes(
+    run_a: Path, run_b: Path, traces_a: list[dict[str, Any]], traces_b: list[dict[str, Any]]
+) -> list[dict[str, str]]:
+    """The model's roles, the LLM and each prompt version side by side (A, B, changed or not)."""
+    meta = []
+    for run in (run_a, run_b):
+        path = Path(run) / "metrics.json"
+        meta.append(json.loads(path.read_text(encoding="utf-8")).get("run", {}) if path.exists() else {})
+    rows = [
+        {"what": "llm", "a": str(meta[0].get("llm", "?")), "b": str(meta[1].get("llm", "?"))},
+        {
+            "what": "roles",
+            "a": ",".join(meta[0].get("roles", [])) or "-",
+            "b": ",".join(meta[1].get("roles", [])) or "-",
+        },
+    ]
+    used_a, used_b = _prompts_used(traces_a), _prompts_used(traces_b)
+    for name in sorted(set(used_a) | set(used_b)):
+        rows.append({"what": f"prompt {name}", "a": used_a.get(name, "-"), "b": used_b.get(name, "-")})
+    for row in rows:
+        row["changed"] = "yes" if row["a"] != row["b"] else ""
+    return rows
 
 
 def write_compare(comparison: dict[str, Any], out_dir: Path) -> Path:

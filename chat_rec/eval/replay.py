@@ -132,6 +132,7 @@ def replay(
     metrics["run"] = {
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
         "llm": llm.name if llm else "none",
+        "roles": sorted(agent.roles()) if agent else [],
         "prompt_versions": versions,
         "ranking_version": agent.ranking.version if agent else None,
         "catalog": str(settings.catalog),
@@ -219,6 +220,9 @@ def _run_user_turn(
         "fallback_reason": record.fallback_reason,
         "preferences": prefs,
         "verdicts": record.trace.get("verdicts", []),
+        "prompts": record.trace.get("prompts", {}),
+        "roles": record.trace.get("roles", {}),
+        "filled": record.trace.get("filled", []),
         "timings": timings,
         "expect": turn.expect.model_dump(exclude_defaults=True) if turn.expect else None,
         "failures": fails,

@@ -298,7 +298,9 @@ def write_compare_report(out_dir: Path, comparison: dict[str, Any]) -> tuple[Pat
         f"({comparison['n_only_a']} only in A, {comparison['n_only_b']} only in B).",
         "",
     ]
-    md += ["| metric | A | B | B - A | 95% CI | win/lose/tie (B) | n |", "|---|---:|---:|---:|---|---|---:|"]
+    md += ["| setup | A | B | changed |", "|---|---|---|---|"]
+    md += [f"| {r['what']} | {r['a']} | {r['b']} | {r['changed']} |" for r in comparison.get("setup", [])]
+    md += ["", "| metric | A | B | B - A | 95% CI | win/lose/tie (B) | n |", "|---|---:|---:|---:|---|---|---:|"]
     for r in rows:
         if not r["n"]:
             md.append(f"| {r['metric']} | n/a | n/a | n/a | no paired values | - | 0 |")
@@ -322,6 +324,12 @@ def write_compare_report(out_dir: Path, comparison: dict[str, Any]) -> tuple[Pat
         f"{comparison['n_only_a']} only in A · {comparison['n_only_b']} only in B · bootstrap "
         f"{comparison['n_boot']} resamples, seed {comparison['seed']}</p>"
     )
+    body.append("<h2>Setup: roles and prompts</h2><table><tr><th>setup</th><th>A</th><th>B</th><th>changed</th></tr>")
+    body += [
+        f"<tr><td>{e(r['what'])}</td><td>{e(r['a'])}</td><td>{e(r['b'])}</td><td>{e(r['changed'])}</td></tr>"
+        for r in comparison.get("setup", [])
+    ]
+    body.append("</table>")
     body.append("<h2>Paired differences (B - A)</h2><table><tr><th>metric</th><th>A</th><th>B</th><th>B - A</th>")
     body.append("<th>95% CI</th><th>win / lose / tie (B)</th><th>n</th></tr>")
     for r in rows:

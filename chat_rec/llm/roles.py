@@ -20,7 +20,9 @@ from chat_rec.settings import Settings
 
 ROLES = ("read", "pick", "explain")
 
-# Default role set per model family, from docs/roles.md (2026-12-04 measurements).
+# Default role set per model family, from docs/roles.md (2026-12-04): pick is off for both
+# local models (SmolLM2 repeated ids and wrote ids as reasons; Gemma's constrained call did
+# not finish in 300 s), read is off everywhere until it is measured to beat the rules.
 # Keys are matched against the backend's name (``llamacpp:<gguf stem>``, ``openai:<model>``).
 DEFAULTS: dict[str, str] = {
     "smollm2": "explain",
