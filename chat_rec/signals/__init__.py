@@ -24,3 +24,8 @@ class Signals:
 
     def top_popular(self, limit: int = 100) -> list[str]:
         return []
+
+    def has_logs(self) -> bool:
+        """Whether ingested interaction logs (not only a catalog field or in-app clicks)
+        feed these signals: a learned ranker needs them (see :mod:`chat_rec.agent.rank`)."""
+        return False

@@ -155,6 +155,9 @@ class CollabSignals(Signals):
     def __bool__(self) -> bool:
         return bool(self.sources)
 
+    def has_logs(self) -> bool:
+        return any(s.name not in ("catalog", "feedback") and s.sessions > 0 for s in self.sources)
+
     def popularity(self, item_ids: Sequence[str]) -> list[float]:
         return [float(self._popularity[self.row[i]]) if i in self.row else 0.0 for i in item_ids]
 
