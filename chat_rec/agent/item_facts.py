@@ -52,6 +52,16 @@ class ItemFacts:
             (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(self.tags), max(1, len(self.vocab)))
         )
         self._names = list(self.vocab)  # column -> tag
+        self.category_vocab: dict[str, int] = {}
+        rows, cols = [], []
+        for j, categories in enumerate(self.categories):
+            for category in categories:
+                cols.append(self.category_vocab.setdefault(category, len(self.category_vocab)))
+                rows.append(j)
+        self.category_matrix = sparse.csr_matrix(
+            (np.ones(len(rows), dtype=np.float32), (rows, cols)),
+            shape=(len(self.categories), max(1, len(self.category_vocab))),
+        )
         self._words: dict[str, set[int]] = {}
         for tag, col in self.vocab.items():
             for word in tag.split():
@@ -60,6 +70,18 @@ class ItemFacts:
 
     def rows(self, item_ids: Iterable[str]) -> np.ndarray:
         return np.fromiter((self.row[i] for i in item_ids), dtype=np.int64)
+
+    def category_counts(self, rows: np.ndarray) -> np.ndarray:
+        counts: np.ndarray = self.category_matrix[rows].getnnz(axis=1).astype(np.float32)
+        return counts
+
+    def category_overlap(self, rows: np.ndarray, wanted: Collection[str]) -> np.ndarray:
+        """How many of ``wanted`` each row's item has."""
+        cols = [self.category_vocab[c] for c in wanted if c in self.category_vocab]
+        if not cols:
+            return np.zeros(len(rows), dtype=np.float32)
+        overlap: np.ndarray = np.asarray(self.category_matrix[rows][:, cols].sum(axis=1)).ravel()
+        return overlap.astype(np.float32)
 
     def _partial(self, tag: str) -> list[int]:
         """Columns of the tags that contain ``tag`` as whole words, other than ``tag``."""

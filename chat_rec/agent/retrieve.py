@@ -172,10 +172,11 @@ def retrieve(
     ids = list(dict.fromkeys(i for route in routes.values() for i in route))
     if not ids:
         return Candidates([], np.zeros((0, len(FEATURES)), dtype=np.float32), routes, n_named=len(named))
-    vectors = space.matrix[[space.row[i] for i in ids]]
+    space_rows = np.fromiter((space.row[i] for i in ids), dtype=np.int64, count=len(ids))
+    vectors = space.matrix[space_rows]
     feats = np.zeros((len(ids), len(FEATURES)), dtype=np.float32)
     feats[:, 0] = vectors @ qvec
-    lex = np.array([lexical[space.row[i]] for i in ids], dtype=np.float32)
+    lex = lexical[space_rows].astype(np.float32)
     shown = lex[: len(ids) - len(routes.get("named", []))]  # the named rows come last: scale without them
     scale = float(shown.max()) if len(shown) else 0.0
     feats[:, 1] = lex / scale if scale > 0 else 0.0
@@ -193,17 +194,23 @@ def retrieve(
     tags = {t.lower() for t in prefs.liked_tags}
     seed_tags = [t for t in (facts.tags[facts.row[s]] for s in named) if t]
     people = set(prefs.liked_people)
-    for k, j in enumerate(rows):
-        categories = facts.categories[j]
-        if include:
-            feats[k, 4] = len(include & categories) / len(include)
-        elif seed_categories and categories:  # "like X": share X's categories
-            feats[k, 4] = max(len(c & categories) / len(c | categories) for c in seed_categories)
-        if people:
-            feats[k, 6] = float(bool(people & facts.people[j]))
-        elif named_people:
-            shared = named_people & facts.people[j]  # a shared director counts double a shared actor
-            feats[k, 6] = NAMED_PEOPLE * (1.0 if shared & named_leads else 0.5 if shared else 0.0)
+    if include:
+        feats[:, 4] = facts.category_overlap(rows, include) / len(include)
+    elif seed_categories:  # "like X": share X's categories (Jaccard, the best seed)
+        sizes = facts.category_counts(rows)
+        best = np.zeros(len(ids), dtype=np.float32)
+        for wanted in seed_categories:
+            shared = facts.category_overlap(rows, wanted)
+            union = sizes + len(wanted) - shared
+            best = np.maximum(best, np.divide(shared, union, out=np.zeros_like(best), where=sizes > 0))
+        feats[:, 4] = best
+    if people or named_people:
+        for k, j in enumerate(rows):
+            if people:
+                feats[k, 6] = float(bool(people & facts.people[j]))
+            else:
+                shared_people = named_people & facts.people[j]  # a shared director counts double a shared actor
+                feats[k, 6] = NAMED_PEOPLE * (1.0 if shared_people & named_leads else 0.5 if shared_people else 0.0)
     # "like Parasite": the share of its tags the item has; "like Jaws but in space": that
     # and the share of the tags asked for, half each
     has_tags = facts.matrix[rows].getnnz(axis=1) > 0

@@ -71,8 +71,7 @@ def _progress(total: int, enabled: bool) -> Any:
     bar = tqdm(total=total, desc="turns", unit="turn")
 
     def step(n: int) -> None:
-        bar.n = n
-        bar.refresh()
+        bar.update(n - bar.n)  # redraws at most every tqdm ``mininterval``
         if n == total:
             bar.close()
 
