@@ -32,6 +32,19 @@ def _interactions(paths: list[Path], kinds: list[str], weights: list[float]) -> 
     return out
 
 
+TRAINING_FILES = ("train_sample.jsonl", "train_more.jsonl")
+
+
+def training_logs(dialogs: Path) -> list[Any]:
+    """The ReDial training dialogs next to ``dialogs`` (never ``dialogs`` itself), read
+    as ONE co-mention source: they are one population of dialogs split over two files."""
+    from chat_rec.eval.crs_run import Interaction
+
+    files = [dialogs.parent / name for name in TRAINING_FILES]
+    found = [f for f in files if f.exists() and f.resolve() != dialogs.resolve()]
+    return [Interaction(f, "redial", 1.0, source="redial-train") for f in found]
+
+
 def print_table(report: dict[str, Any]) -> None:
     typer.echo(f"{'system':24s} " + " ".join(f"{k:>13s}" for k in KEYS))
     rows = {**report["baselines"], **report["ablation"]}
@@ -61,7 +74,7 @@ def redial(
         None, "--ranking", help="ranking config to score (default: ranking/v4.yaml, fitted on ReDial)"
     ),
     interactions: list[Path] = typer.Option(
-        [], "--interactions", help="training logs (ReDial train dialogs, ratings.csv)"
+        [], "--interactions", help="training logs (default: the ReDial training dialogs next to DIALOGS)"
     ),
     kind: list[str] = typer.Option([], "--kind", help="redial | movielens | events, one per --interactions"),
     weight: list[float] = typer.Option([], "--weight", help="source weight, one per --interactions"),
@@ -76,13 +89,8 @@ def redial(
     from chat_rec.eval.crs_bench import BenchOptions
     from chat_rec.eval.crs_run import BenchSpec, prepare_redial
 
-    if not interactions:
-        sibling = dialogs.parent / "train_sample.jsonl"
-        if sibling.exists() and sibling.resolve() != dialogs.resolve():
-            interactions = [sibling]
-    spec = BenchSpec(
-        dialogs, _cache(cache), limit, _interactions(interactions, kind, weight), BenchOptions(query_turns=query_turns)
-    )
+    logs = _interactions(interactions, kind, weight) if interactions else training_logs(dialogs)
+    spec = BenchSpec(dialogs, _cache(cache), limit, logs, BenchOptions(query_turns=query_turns))
     run, _ = prepare_redial(spec, movies, metadata, mapping, tmdb)
     _score_and_print(run, ranking_config, out, llm, llm_turns)
 
