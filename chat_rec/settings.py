@@ -61,6 +61,15 @@ class Settings(BaseSettings):
     # Let the LLM read messages the rules cannot structure. Off by default: SmolLM2-135M
     # answered "Action, Animation" (the first two listed) whatever the request.
     llm_understand: bool = False
+    # What the model does: read,pick,explain (comma-separated) or none; unset = the model's
+    # measured default (chat_rec/llm/roles.py, docs/roles.md).
+    llm_roles: str | None = None
+    pick_candidates: int = Field(default=10, ge=2, le=40)  # the pick role chooses from the ranked top N
+
+    # HTTP API (`chat-rec serve`); the rate limit counts per token in each worker process
+    serve_max_body_bytes: int = 64 * 1024
+    serve_rate_per_minute: float = 120.0
+    serve_rate_burst: int = 30
 
     @property
     def store_path(self) -> Path:

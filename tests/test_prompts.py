@@ -186,7 +186,7 @@ def test_turn_trace_carries_prompt_versions_and_hashes(agent: Agent) -> None:
     used = turn.trace["prompts"]
     assert used["recommend"] == {"version": "v1", "hash": turn.prompt_hash}
     assert used["intro"]["version"] == "v1"
-    assert used["reason"]["version"] == "v1"  # llm=none: template reasons
+    assert used["reason"]["version"] == "v2"  # llm=none: template reasons
     assert all(len(entry["hash"]) == 16 for entry in used.values())
     stored = agent.store.turns("u1", "c1", limit=1)[-1]
     assert stored.trace["prompts"] == used

@@ -31,7 +31,7 @@ DEFAULT_USER = "guest"
 def _agent(home: str, llm: str, catalog: str) -> Agent:
     """One agent per process and configuration (the arguments only key the cache)."""
     agent = Agent.from_settings(get_settings(), progress=False)
-    # the first retrieval loads the query embedder and signals (~15 s): pay it here, not in the first turn
+    # the first retrieval waits for the query embedder and builds the signals: pay it here, not in the first turn
     agent.rank_for(Preferences(query="warm up"), UserContext(liked=[], disliked=[], excluded=set()))
     return agent
 
@@ -39,7 +39,7 @@ def _agent(home: str, llm: str, catalog: str) -> Agent:
 def load_agent() -> Agent:
     try:
         settings = get_settings()
-        with st.spinner("Building the index (first run only)..."):
+        with st.spinner("Loading the catalog and the models..."):
             return _agent(str(settings.home), settings.llm, str(settings.catalog))
     except ChatRecError as exc:
         st.error(str(exc))

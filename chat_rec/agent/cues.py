@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from chat_rec.catalog.titles import before
+
 # how people rule something out; "too" only counts before a word ("nothing too violent")
 _NEGATION_CUES = (
     r"not|no|nothing|without|never|hate[sd]?|dislike[sd]?|don'?t like|didn'?t like|don'?t want|can'?t stand|"
@@ -207,7 +209,7 @@ def negated(text: str, start: int) -> bool:
     one clause)."""
     clause = re.split(
         r"[.;!?]|,\s*(?:but|and|a|an|some|something|just|only|rather|i|give)\b|\bbut\b",
-        text[:start],
+        before(text, start),
         flags=re.IGNORECASE,
     )[-1]
     return bool(NEGATION.search(clause))

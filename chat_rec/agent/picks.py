@@ -16,6 +16,7 @@ from chat_rec.agent.cues import (
     SEEN,
     SEEN_AFTER,
     YES_NO_QUESTION,
+    before,
     negated,
 )
 from chat_rec.agent.preferences import Preferences
@@ -43,7 +44,7 @@ def read_pointers(text: str, previous: list[str], prefs: Preferences) -> None:
         item_id = previous[index]
         if negated(text, m.start()) or _PANNED.match(text[m.end() :]):
             prefs.disliked_items.append(item_id)
-        elif SEEN.search(text[: m.start()]) or SEEN_AFTER.search(text[m.end() :]):
+        elif SEEN.search(before(text, m.start())) or SEEN_AFTER.search(text[m.end() :]):
             prefs.seen_items.append(item_id)
         else:
             prefs.anchor_items.append(item_id)

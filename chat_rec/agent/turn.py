@@ -83,13 +83,13 @@ class Agent:
         self.understander = Understander(self.catalog, space.linker)
 
     @classmethod
-    def from_settings(cls, settings: Settings, progress: bool = True) -> Agent:
+    def from_settings(cls, settings: Settings, progress: bool = True, store: Store | None = None) -> Agent:
         from chat_rec.index.space import open_space
         from chat_rec.llm import make_llm
         from chat_rec.signals.store import load_signals
 
-        space = open_space(settings, progress=progress)
-        store = Store(settings.store_path)
+        space = open_space(settings, progress=progress, preload_model=True)
+        store = store or Store(settings.store_path)
         stamp = store.feedback_stamp()
         agent = cls(settings, space, store, make_llm(settings), load_signals(settings, space))
         agent._feedback_stamp = stamp
@@ -135,6 +135,8 @@ class Agent:
         varied = one_per_series(ranked, self.space.series.key_of)  # for the shortlist only
         vectors = {i: self.space.vector(i) for i, _ in varied[:60]}
         size = max(self.settings.n_llm_candidates, prefs.count or 0)  # "give me 8 comedies"
+        if "pick" in self.roles():
+            size = max(size, self.settings.pick_candidates)
         shortlist = mmr(varied, vectors, size, self.settings.diversity)
         t2 = time.perf_counter()
         return Ranked(prefs, ranked, shortlist, {"retrieve_ms": (t1 - t0) * 1000, "rank_ms": (t2 - t1) * 1000})
@@ -143,7 +145,9 @@ class Agent:
         last_recs = next((t for t in reversed(history) if t.kind == "recommend"), None)
         previous_items = [i for i, _ in last_recs.recommendations] if last_recs else []
         now = self.understander.parse(message, previous_items)
-        if (
+        if "read" in self.roles() and self.llm is not None and now.intent in ("recommend", "refine"):
+            now = self._read_role(message, history, now)
+        elif (
             self.settings.llm_understand
             and self.llm is not None
             and now.intent == "recommend"
@@ -167,6 +171,24 @@ class Agent:
         now.disliked_items = list(dict.fromkeys([*previous.disliked_items, *now.disliked_items]))
         now.seen_items = list(dict.fromkeys([*previous.seen_items, *now.seen_items]))
         return now
+
+    def _read_role(self, message: str, history: list[TurnRecord], prefs: Preferences) -> Preferences:
+        """The ``read`` role: the model's structured reading merged onto the rules' (soft only)."""
+        from chat_rec.agent.understand_llm import read_preferences
+
+        assert self.llm is not None
+        earlier = [t.message for t in history[-2:] if t.kind != "clarify"]
+        return read_preferences(
+            self.llm,
+            self.prompt("read"),
+            message,
+            earlier,
+            prefs,
+            self.catalog,
+            self.understander.vocab,
+            self.space.linker,
+            self.settings.llm_timeout_s,
+        )
 
     def _model_reading(self, message: str, prefs: Preferences) -> Preferences:
         """Rules found nothing to hold on to: let the model name categories and moods (soft)."""
@@ -213,8 +235,11 @@ class Agent:
         prompt_versions: dict[str, str] | None,
         filters: dict[str, Any] | None,
     ) -> Iterator[Event]:
+        from chat_rec.agent.understand_llm import READ_TRACE
+
         started = time.perf_counter()
         track_prompts()
+        READ_TRACE.set(None)
         versions = prompt_versions or {}
         text, truncated = clean_message(message, self.settings.max_message_chars)
         history = self.store.turns(user_id, conversation_id, limit=6)
@@ -242,7 +267,7 @@ class Agent:
         preface = "\n".join(line for line in (unknown_titles(prefs), fact, missing) if line)
         if preface:
             yield TextDelta(preface + "\n")
-        intro, picks, trace = yield from self.explainer().compose(
+        intro, picks, trace = yield from self.explainer(versions, user_id).compose(
             text, prefs, result.shortlist, history, recommend, intro_prompt
         )
         intro = f"{preface}\n{intro}" if preface else intro
@@ -272,6 +297,7 @@ class Agent:
             preferences=prefs.to_dict(),
             trace={
                 **trace,
+                "roles": {**trace.get("roles", {}), **({"read": READ_TRACE.get()} if READ_TRACE.get() else {})},
                 "timings": timings,
                 "shortlist": result.shortlist,
                 "ranked": [i for i, _ in result.ranked[:50]],
@@ -342,7 +368,21 @@ class Agent:
         self.store.record_turn(record)
         yield Done(record)
 
-    def explainer(self) -> Explainer:
+    def roles(self) -> frozenset[str]:
+        """The model's roles this turn (``CHAT_REC_LLM_ROLES`` or the model's default)."""
+        from chat_rec.llm.roles import llm_roles
+
+        return llm_roles(self.settings, self.llm.name if self.llm else None)
+
+    def explainer(self, versions: dict[str, str] | None = None, user_id: str | None = None) -> Explainer:
         """The explain step (eval runs it too, so the LLM's part of a turn is the same code).
         Built per turn: tests and eval may swap ``self.llm``."""
-        return Explainer(self.catalog, self.understander.vocab, self.llm, self.settings, lambda: self.prompt("reason"))
+        chosen = versions or {}
+        return Explainer(
+            self.catalog,
+            self.understander.vocab,
+            self.llm,
+            self.settings,
+            lambda name: self.prompt(name, chosen.get(name), user_id),
+            self.roles(),
+        )

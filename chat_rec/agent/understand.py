@@ -38,6 +38,7 @@ from chat_rec.agent.cues import (
     SOFTENED,
     SUPERLATIVE_FILLER,
     TOPIC,
+    before,
     negated,
     other_language,
 )
@@ -83,11 +84,11 @@ class Understander:
         links = self.linker.find_in_text(text)
         titles = [(link.start, link.end) for link in links]
         for link in links:
-            if link.item_id in previous_items and not SEEN.search(text[: link.start]):
+            if link.item_id in previous_items and not SEEN.search(before(text, link.start)):
                 target = prefs.anchor_items
                 if negated(text, link.start):
                     target = prefs.disliked_items
-            elif SEEN.search(text[: link.start]) or SEEN_AFTER.search(text[link.end :]):
+            elif SEEN.search(before(text, link.start)) or SEEN_AFTER.search(text[link.end :]):
                 target = prefs.seen_items if not re.search(r"\b(lik|lov|enjoy)", text, re.I) else prefs.liked_items
             elif negated(text, link.start):
                 target = prefs.disliked_items
@@ -95,7 +96,9 @@ class Understander:
                 target = prefs.liked_items
             if link.item_id not in target:
                 target.append(link.item_id)
-            if MAKER_OF.search(text[: link.start]) and target is prefs.liked_items:  # "by the director of Parasite"
+            if (
+                MAKER_OF.search(before(text, link.start)) and target is prefs.liked_items
+            ):  # "by the director of Parasite"
                 item = self.catalog.by_id[link.item_id]
                 prefs.liked_people.extend(p for p in self.catalog.lead_people(item) if p not in prefs.liked_people)
         read_pointers(text, previous_items, prefs)  # "more like the second one"
@@ -109,7 +112,7 @@ class Understander:
             inside_tag = any(s <= start and end <= e and e - s > end - start for s, e in tag_spans)
             if inside_tag and negated(text, start):
                 continue  # "not world war 2" does not rule out every war film; "a romantic comedy" is one
-            if SOFTENED.search(text[:start]):  # "less scary", "not that scary": fewer, not none
+            if SOFTENED.search(before(text, start)):  # "less scary", "not that scary": fewer, not none
                 word = text[start:end].lower()  # the category, and the synonym's own tags ("scary")
                 softer = self.vocab.tag_words.get(word, []) if word != value.lower() else []
                 prefs.disliked_tags.extend(t for t in [value, *softer] if t not in prefs.disliked_tags)
@@ -124,11 +127,11 @@ class Understander:
             prefs.exclude_categories.append(kids)
             prefs.contrast = prefs.contrast or any(link.end <= adults.start() for link in links)
         for value, start, _ in tag_hits:
-            ruled_out = negated(text, start) or SEEN_ALL.search(text[:start])
+            ruled_out = negated(text, start) or SEEN_ALL.search(before(text, start))
             target = prefs.disliked_tags if ruled_out else prefs.liked_tags
             if value not in target:
                 target.append(value)
-            self._seen_all(text[:start], prefs, tag=value)
+            self._seen_all(before(text, start), prefs, tag=value)
         self._kinds_of_film(text, prefs, set(self.tags), tag_spans)
         self._ruled_out_words(text, prefs, [*tag_spans, *titles])  # "not Toy Story" is not "not story"
         self._topic(text, prefs, [*titles, *tag_spans])
@@ -137,19 +140,16 @@ class Understander:
             *phrase_hits(text, self.vocab.people),
             *self._surname_hits(text, titles, [link.item_id for link in links]),
         ]:
-            ruled_out = negated(text, start) or SEEN_ALL.search(text[:start])
+            ruled_out = negated(text, start) or SEEN_ALL.search(before(text, start))
             target = prefs.disliked_people if ruled_out else prefs.liked_people
             if value not in target:
                 target.append(value)
-            self._seen_all(text[:start], prefs, person=value)
+            self._seen_all(before(text, start), prefs, person=value)
         for value, start, _ in phrase_hits(text, self.vocab.languages, max_words=2):
             if negated(text, start):  # "not in English"
                 prefs.exclude_language = value
-            elif (
-                value not in prefs.languages
-                and (  # the common language only when asked for: "in English"
-                    value != self.vocab.common_language or re.search(r"\b(?:in|or)\s+$", text[:start], re.I)
-                )
+            elif value not in prefs.languages and (  # the common language only when asked for: "in English"
+                value != self.vocab.common_language or re.search(r"\b(?:in|or)\s+$", before(text, start), re.I)
             ):
                 prefs.languages.append(value)
         read_countries(text, prefs, self.vocab.languages)
@@ -240,11 +240,11 @@ class Understander:
         hits: list[tuple[str, int, int]] = []
         for m in re.finditer(r"\b[A-Z][a-z]+\b", text):
             people = self.vocab.surnames.get(m.group(0))
-            before = text[: m.start()].rstrip()
+            ahead = before(text, m.start()).rstrip()
             after = text[m.end() :].lstrip()
-            if not people or re.search(r"[A-Z][a-z]+$", before):
+            if not people or re.search(r"[A-Z][a-z]+$", ahead):
                 continue
-            starts = not before or before[-1] in ".!?:"  # "Tarantino movies", "Nolan's films", "Spielberg"
+            starts = not ahead or ahead[-1] in ".!?:"  # "Tarantino movies", "Nolan's films", "Spielberg"
             if starts and not re.match(r"(?:'s\s+)?(?:movies?|films?|flicks?)\b|\W*$", after, re.I):
                 continue
             if re.match(r"[A-Z]", after) or any(s <= m.start() < e for s, e in titles):  # "King Kong"
@@ -282,15 +282,15 @@ class Understander:
             if any(s < m.end() and m.start() < e for s, e in read):  # "a sad movie" is a mood phrase
                 continue
             kind = self.vocab.tags.get(word)
-            ruled_out = negated(text, m.start()) or SEEN_ALL.search(text[: m.start()])
+            ruled_out = negated(text, m.start()) or SEEN_ALL.search(before(text, m.start()))
             target = prefs.disliked_tags if ruled_out else prefs.liked_tags
             if kind and kind not in target:
                 target.append(kind)
 
-    def _seen_all(self, before: str, prefs: Preferences, tag: str | None = None, person: str | None = None) -> None:
+    def _seen_all(self, ahead: str, prefs: Preferences, tag: str | None = None, person: str | None = None) -> None:
         """ "I've seen all the James Bond films": every item with that tag or person is seen
         (up to ``SEEN_ALL_MAX``; "seen most" only dislikes the tag softly)."""
-        cue = SEEN_ALL.search(before)
+        cue = SEEN_ALL.search(ahead)
         if not cue or not re.search(r"\b(all|every)\b", cue.group(0), re.IGNORECASE):
             return
         catalog = self.catalog

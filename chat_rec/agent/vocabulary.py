@@ -126,6 +126,12 @@ def phrase_pattern(phrase: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-]){body}(?![\w-])", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _substring(phrase: str) -> str:
+    """What a phrase's singular and plural share: "comed" for "comedy", the phrase otherwise."""
+    return phrase[:-1] if _Y_PLURAL.search(phrase) else phrase
+
+
 def phrase_hits(text: str, phrases: dict[str, str], max_words: int = 4) -> list[tuple[str, int, int]]:
     """(canonical value, start, end) for every vocabulary phrase in ``text``, longest first."""
     hits: list[tuple[str, int, int]] = []
@@ -133,7 +139,7 @@ def phrase_hits(text: str, phrases: dict[str, str], max_words: int = 4) -> list[
     lowered = text.lower()
     # a substring test first: compiling (or even running) one pattern per phrase for every
     # message cost ~250 ms a turn with a few thousand phrases
-    present = [p for p in phrases if (p[:-1] if _Y_PLURAL.search(p) else p) in lowered]
+    present = [p for p in phrases if _substring(p) in lowered]
     for phrase in sorted(present, key=lambda p: -len(p)):
         if len(phrase) < 3 or len(phrase.split()) > max_words:
             continue

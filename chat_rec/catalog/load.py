@@ -87,6 +87,9 @@ def _read_jsonl(path: Path, problems: list[RowProblem]) -> list[tuple[int, dict[
             except json.JSONDecodeError as exc:
                 problems.append(RowProblem(path.name, lineno, f"not valid JSON ({exc.msg})"))
                 continue
+            except RecursionError:
+                problems.append(RowProblem(path.name, lineno, "JSON nested too deeply"))
+                continue
             if not isinstance(obj, dict):
                 problems.append(RowProblem(path.name, lineno, "line is not a JSON object"))
                 continue
@@ -157,8 +160,10 @@ def _build_item(row: dict[str, Any], mapping: Mapping) -> Item:
         column = spec.column or name
         try:
             fields[name] = parse_value(row.get(column), spec)
-        except (ValueError, TypeError, json.JSONDecodeError) as exc:
-            raise ValueError(f"column {column!r}: cannot read {row.get(column)!r} as {spec.type}") from exc
+        except (ValueError, TypeError, OverflowError, RecursionError) as exc:  # RecursionError: "[[[[...]]]]"
+            shown = repr(row.get(column))
+            shown = shown if len(shown) <= 60 else shown[:57] + "..."
+            raise ValueError(f"column {column!r}: cannot read {shown} as {spec.type}") from exc
     year_field = mapping.roles.year
     if title_year is not None and year_field and fields.get(year_field) is None:
         fields[year_field] = title_year
@@ -187,7 +192,14 @@ def load_catalog(path: Path, mapping: Mapping | Path, strict: bool = False) -> L
     if fmt == "jsonl":
         numbered = _read_jsonl(path, problems)
     else:
-        frame = _read_frame(path, fmt)
+        try:
+            frame = _read_frame(path, fmt)
+        except (ValueError, OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            # a malformed CSV (an unclosed quote, a row with too many cells) or a broken Parquet file
+            raise CatalogError(
+                f"cannot read {path.name} as {fmt}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
+                f"Check the file is valid {fmt.upper()} (or set 'format:' in the mapping).",
+            ) from exc
         missing = [c for c in [mapping.id, mapping.title] if c not in frame.columns]
         if missing:
             raise CatalogError(

@@ -13,6 +13,7 @@ title parsers below.
 from __future__ import annotations
 
 import hashlib
+import string
 from pathlib import Path
 from typing import Literal
 
@@ -84,7 +85,30 @@ class Mapping(BaseModel):
             raise ValueError(f"roles name fields that are not declared under 'fields': {unknown}")
         if self.title_format != "plain" and self.roles.year and self.roles.year not in self.fields:
             raise ValueError("title_format with a year needs the year field declared")
+        self._check_text(known)
         return self
+
+    def _check_text(self, known: set[str]) -> None:
+        """``text`` may only name declared fields, plainly: "{year}", not "{0}",
+        "{title.__class__}", "{cast[0]}" or "{year:>99999}" (each would fail, or worse, on
+        every row)."""
+        try:
+            parts = list(string.Formatter().parse(self.text))
+        except ValueError as exc:  # "{title" or a lone "}"
+            raise ValueError(
+                f"text template {self.text!r} is not a valid format string ({exc}); write {{{{ and }}}} for braces"
+            ) from exc
+        for _, name, spec, conversion in parts:
+            if name is None:
+                continue
+            if name not in known:
+                raise ValueError(
+                    f"text template names {{{name}}}, which is not a declared field (have {sorted(known)})"
+                )
+            if spec or conversion:
+                raise ValueError(
+                    f"text template field {{{name}}} has a format spec or conversion; write plain {{{name}}}"
+                )
 
     def digest(self) -> str:
         """How the embedded text is made: a change here re-embeds every row, so the index
@@ -101,8 +125,19 @@ def load_mapping(path: Path) -> Mapping:
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise CatalogError(f"mapping file not found: {path}", "Pass --mapping PATH to an existing YAML file.") from exc
-    except yaml.YAMLError as exc:
+    except UnicodeDecodeError as exc:
+        raise CatalogError(f"mapping file {path} is not UTF-8 text ({exc.reason})", "Save it as UTF-8.") from exc
+    except (yaml.YAMLError, RecursionError) as exc:
         raise CatalogError(f"mapping file {path} is not valid YAML: {exc}") from exc
+    except OSError as exc:  # a folder, no permission, a broken disk
+        raise CatalogError(
+            f"cannot read the mapping file {path}: {exc}", "Check the path and its permissions."
+        ) from exc
+    if not isinstance(raw, dict):
+        raise CatalogError(
+            f"mapping file {path} holds {type(raw).__name__}, not a mapping of keys",
+            "Start from catalog/movies.mapping.yaml.",
+        )
     try:
         return Mapping.model_validate(raw)
     except ValidationError as exc:

@@ -19,6 +19,7 @@ trailing numbers ("star wars 5" finds titles containing "star wars" and "5"/"v")
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import defaultdict
@@ -48,6 +49,7 @@ ALIAS_WEIGHT = 0.95  # a match on an alternative title is a little less certain
 SERIES_SCORE = 0.9  # "Harry Potter" names every film of the series, none of them exactly
 
 
+@functools.lru_cache(maxsize=65536)  # the linker normalises every window of a message: repeats are common
 def normalise(title: str) -> str:
     text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
     text = text.replace("&", " and ")
@@ -101,6 +103,7 @@ TITLE_AFTER = re.compile(r"^\s+(?:is|was) (?:my|one of my) favou?rite", re.IGNOR
 AFTER_CUE = re.compile(rf"\b{_CUE}\s+((?:(?!but\b|and\b|or\b|with\b|without\b)[\w'’&-]+\s*){{1,4}})", re.IGNORECASE)
 NEWEST = re.compile(r"\b(?:the\s+)?(?:new|newest|latest|recent)\s+$", re.IGNORECASE)
 MISSPELT_MIN_SCORE = 0.9
+MISSPELT_MAX_LOOKUPS = 24  # fuzzy lookups per message: a few typed titles, not hundreds
 SQUASHED_MIN_CHARS = 8  # spaces are ignored only in longer spans: "at tack" is no title
 TITLE_CUE = re.compile(rf"\b{_CUE}\s+$|\b(?:{_CUE_WORDS})\b[^.!?;]{{0,80}}(?:\band|\bor|,)\s+$", re.I)
 _COMMON_WORDS = (
@@ -108,6 +111,23 @@ _COMMON_WORDS = (
     "thing things kind sort type good great best really very much with about from into over"
 )
 COMMON_WORDS = set(_COMMON_WORDS.split())
+
+
+# how far back the "ends with" patterns (a cue before a title; in the reader a negation,
+# "seen", "less", "the director of") look from a phrase: a clause or two. Bounded, so each
+# phrase of a 2000-character message costs the same, not the length of all before it.
+LOOK_BACK = 160
+
+
+def before(text: str, start: int) -> str:
+    """The stretch of ``text`` just before ``start`` that "ends with" patterns read: at most
+    ``LOOK_BACK`` characters, starting after a space (a cut word could read as a cue:
+    "unlike" as "like")."""
+    if start <= LOOK_BACK:
+        return text[:start]
+    window = text[start - LOOK_BACK : start]
+    cut = re.search(r"\s", window)
+    return window[cut.end() :] if cut else window
 
 
 class TitleLinker:
@@ -243,7 +263,7 @@ class TitleLinker:
                     continue
                 picks = self._pick(self.by_key[key], year, 1.0, key)
                 best = picks[0]
-                if year is None and NEWEST.search(message[: tokens[start][1]]):
+                if year is None and NEWEST.search(before(message, tokens[start][1])):
                     best = self._newest(picks)
                 found.append(Link(best.item_id, best.score, tokens[start][1], tokens[end - 1][2]))
                 for i in range(start, end):
@@ -286,6 +306,7 @@ class TitleLinker:
         title has is matched fuzzily (longest prefix first, score >= 0.9). Spans of known
         words are left alone: they are not typos, and this keeps fuzzy matching rare."""
         out: list[Link] = []
+        looked_up: dict[str, list[Link]] = {}  # "saw it, saw it, saw it": each span is matched once
         for cue in AFTER_CUE.finditer(message):
             start = cue.start(1)
             if any(link.start <= start < link.end for link in [*found, *out]):
@@ -296,7 +317,11 @@ class TitleLinker:
                 unknown = [w for w in normalise(span).split() if len(w) >= 5 and not self._title_word(w)]
                 if not unknown or not self._distinctive(span):
                     continue
-                best = self.link(span, limit=1, min_score=MISSPELT_MIN_SCORE)
+                if span not in looked_up:
+                    if len(looked_up) >= MISSPELT_MAX_LOOKUPS:
+                        return out
+                    looked_up[span] = self.link(span, limit=1, min_score=MISSPELT_MIN_SCORE)
+                best = looked_up[span]
                 if best and best[0].score >= MISSPELT_MIN_SCORE:
                     out.append(Link(best[0].item_id, best[0].score, start, start + len(span)))
                     break
@@ -310,7 +335,7 @@ class TitleLinker:
         quoted = start > 0 and message[start - 1] in "\"'“‘*" and end < len(message) and message[end] in "\"'”’*"
         if quoted or message.strip(" \t\n.!?\"'“”") == span:  # quoted, or the whole message ("Arrival")
             return True
-        cued = TITLE_CUE.search(message[:start]) or TITLE_AFTER.search(message[end:])
+        cued = TITLE_CUE.search(before(message, start)) or TITLE_AFTER.search(message[end:])
         if cued and self._distinctive(span):  # "something like interstellar", "elf is my favourite"
             return True
         capitalised = [w for w in words if w[:1].isupper() or w[:1].isdigit()]

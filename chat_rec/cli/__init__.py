@@ -23,7 +23,7 @@ def _register() -> None:
     app.command("ask")(ask.ask)
     app.command("chat")(chat.chat)
     app.add_typer(catalog.app, name="catalog")
-    for name in ("profile", "feedback", "prompts", "eval", "interactions", "ranking"):
+    for name in ("profile", "feedback", "prompts", "eval", "interactions", "ranking", "serve", "tokens"):
         try:
             module = __import__(f"chat_rec.cli.{name}", fromlist=["app"])
         except ModuleNotFoundError:

@@ -1,8 +1,10 @@
-"""``chat-rec catalog``: ingest, rebuild, stats, search, check.
+"""``chat-rec catalog``: ingest, rebuild, stats, search, check, vectors.
 
 ``ingest`` validates a catalog file through its mapping, writes the row-problem report,
-syncs the index (only new or changed rows are embedded) and makes that catalog the
-active one for later ``ask``/``chat`` runs (``CHAT_REC_HOME/active_catalog.json``).
+syncs the index (only new or changed rows are embedded, and not even those when the
+catalog's vector file holds them) and makes that catalog the active one for later
+``ask``/``chat`` runs (``CHAT_REC_HOME/active_catalog.json``). ``vectors`` writes that
+vector file, e.g. the built-in catalog's ``catalog/movies.vectors.npz``.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from pathlib import Path
 
 import typer
 
-from chat_rec.settings import Settings, get_settings
+from chat_rec.settings import BUILTIN_CATALOG, BUILTIN_MAPPING, Settings, get_settings
 
 app = typer.Typer(no_args_is_help=True, help="Load and inspect the catalog and its index.")
 
@@ -32,6 +34,9 @@ def ingest(
         None, "--report", help="problem report (.csv or .jsonl); default CHAT_REC_HOME/reports/<name>.problems.csv"
     ),
     progress: bool = typer.Option(True, "--progress/--no-progress"),
+    vectors: Path | None = typer.Option(
+        None, "--vectors", help="vector file to reuse (`chat-rec catalog vectors`); default: <catalog>.vectors.npz"
+    ),
 ) -> None:
     """Validate, index and activate a catalog. Re-running embeds only new or changed rows."""
     from chat_rec.catalog.active import resolve_collection, write_active
@@ -41,6 +46,7 @@ def ingest(
     from chat_rec.index.chroma import ChromaIndex
     from chat_rec.index.embedder import CachedEmbedder, SentenceTransformerEmbedder
     from chat_rec.index.sync import sync_index
+    from chat_rec.index.vectorfile import read_vector_file, vectors_path
 
     settings = get_settings()
     spec = load_mapping(mapping)
@@ -54,7 +60,8 @@ def ingest(
         SentenceTransformerEmbedder(settings.embedding_model), settings.cache_dir / "embeddings.sqlite3"
     )
     index = ChromaIndex(index_settings)
-    sync = sync_index(result.catalog, index, embedder, progress=progress)
+    known = read_vector_file(vectors or vectors_path(path))
+    sync = sync_index(result.catalog, index, embedder, progress=progress, vectors=known)
     write_active(
         settings,
         path,
@@ -132,7 +139,7 @@ def search(
     from chat_rec.catalog.where import matches, parse_where
     from chat_rec.index.space import open_space
 
-    space = open_space(_active_settings(), progress=True)
+    space = open_space(_active_settings(), progress=True, preload_model=True)
     conditions = parse_where(where, space.catalog)
     qvec = space.embed_query(query)
     if conditions:
@@ -166,3 +173,27 @@ def check(
     typer.echo(f"{len(result.catalog)} valid of {result.rows_read} rows; {len(result.problems)} problem(s)")
     if report is not None:
         typer.echo(summary_line(result, path, report))
+
+
+@app.command()
+def vectors(
+    path: Path = typer.Argument(BUILTIN_CATALOG, help="catalog file (default: the built-in catalog)"),
+    mapping: Path = typer.Option(BUILTIN_MAPPING, "--mapping", "-m"),
+    out: Path | None = typer.Option(None, "--out", help="default: next to the catalog, <name>.vectors.npz"),
+) -> None:
+    """Write the catalog's vector file, so indexing it skips the model (regenerates the shipped one)."""
+    from chat_rec.catalog.load import load_catalog
+    from chat_rec.index.embedder import CachedEmbedder, SentenceTransformerEmbedder
+    from chat_rec.index.vectorfile import build_vector_file, read_vector_file, vectors_path, write_vector_file
+
+    settings = get_settings()
+    catalog = load_catalog(path, mapping).catalog
+    target = out or vectors_path(path)
+    embedder = CachedEmbedder(
+        SentenceTransformerEmbedder(settings.embedding_model), settings.cache_dir / "embeddings.sqlite3"
+    )
+    built = build_vector_file([item.text for item in catalog.items], embedder, read_vector_file(target))
+    changed = write_vector_file(target, built)
+    size = target.stat().st_size / 1e6
+    verb = "wrote" if changed else "up to date:"
+    typer.echo(f"{verb} {target} ({len(built)} vectors of {built.model}, {size:.2f} MB; {embedder.misses} embedded)")

@@ -180,6 +180,9 @@ def _register_benchmarks() -> None:
     for name in ("redial", "inspired"):
         if hasattr(crs, name):
             app.command(name)(getattr(crs, name))
+    from chat_rec.cli.eval_roles import roles
+
+    app.command("roles")(roles)
 
 
 _register_benchmarks()

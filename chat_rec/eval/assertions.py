@@ -57,6 +57,9 @@ def check_expect(
     for phrase in expect.reply_contains:
         if phrase.lower() not in record.reply.lower():
             fails.append(f"reply_contains: {phrase!r} is not in the reply {record.reply[:120]!r}")
+    for phrase in expect.reply_excludes:
+        if phrase.lower() in record.reply.lower():
+            fails.append(f"reply_excludes: {phrase!r} is in the reply {record.reply[:120]!r}")
     if expect.min_recommendations is not None and len(recs) < expect.min_recommendations:
         fails.append(f"min_recommendations: expected at least {expect.min_recommendations}, got {len(recs)}")
     if expect.must_recommend_any:

@@ -42,6 +42,9 @@ class Expect(_Strict):
     languages_exclude: list[str] = Field(default_factory=list)
     max_per_series: int | None = None  # e.g. 1: not "Toy Story 2, 3 and 4" in one list
     reply_contains: list[str] = Field(default_factory=list)  # phrases the reply must have (any case)
+    reply_excludes: list[str] = Field(
+        default_factory=list
+    )  # phrases it must not have: a leaked prompt, an obeyed order
 
     def is_empty(self) -> bool:
         return not self.model_dump(exclude_defaults=True)
@@ -113,7 +116,13 @@ def load_transcripts(path: Path) -> list[Conversation]:
         raise InputError(f"transcript file not found: {path}", "Pass a .jsonl file, e.g. eval/cases/basics.jsonl.")
     out: list[Conversation] = []
     ids: set[str] = set()
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})", "Save it as UTF-8.") from exc
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc}", "Check the path and its permissions.") from exc
+    for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.strip() or line.lstrip().startswith("//"):
             continue
         try:

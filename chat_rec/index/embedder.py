@@ -46,6 +46,28 @@ class SentenceTransformerEmbedder:
         self.batch_size = batch_size
         self._model: Any = None
         self._lock = threading.Lock()
+        self._fingerprint: str | None = None
+
+    def fingerprint(self) -> str:
+        """A hash of the model's files (read once): what a vector file's vectors must match."""
+        if self._fingerprint is None:
+            from chat_rec.index.vectorfile import model_fingerprint
+
+            self._fingerprint = model_fingerprint(Path(self.model_path))
+        return self._fingerprint
+
+    def preload(self) -> None:
+        """Load the model in a background thread (its imports take 5-15 s) while the caller
+        does other work; :meth:`embed` waits for it. A failed load is retried, and reported,
+        by the first :meth:`embed`."""
+
+        def load() -> None:
+            try:
+                self._load()
+            except Exception:  # the first embed() loads again and raises it
+                pass
+
+        threading.Thread(target=load, name="load-embedder", daemon=True).start()
 
     def _load(self) -> Any:
         with self._lock:
@@ -98,6 +120,9 @@ class CachedEmbedder:
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
+
+    def fingerprint(self) -> str:
+        return self.inner.fingerprint()
 
     def embed(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         hashes = [text_hash(t) for t in texts]

@@ -1,7 +1,8 @@
 """Everything retrieval needs, opened once: catalog, Chroma index, vectors, BM25, embedder.
 
 :func:`open_space` loads the catalog through its mapping, syncs the Chroma collection
-(building it on first run, with a progress bar), and keeps an in-memory copy of the
+(building it on first run from the catalog's vector file where it has one, else with
+the model and a progress bar), and keeps an in-memory copy of the
 vectors for similarity features (item-to-item, taste vectors, diversity).
 
 Deliberately left out: sharing one space across processes (each process opens its own;
@@ -27,6 +28,7 @@ from chat_rec.index.chroma import ChromaIndex
 from chat_rec.index.embedder import CachedEmbedder, SentenceTransformerEmbedder
 from chat_rec.index.lexical import LexicalIndex
 from chat_rec.index.sync import SyncReport, sync_index
+from chat_rec.index.vectorfile import read_vector_file, vectors_path
 from chat_rec.settings import BUILTIN_MAPPING, Settings
 
 
@@ -75,24 +77,30 @@ def nearest(
     return out
 
 
-def open_space(settings: Settings, progress: bool = True, chroma_client: Any | None = None) -> ItemSpace:
+def open_space(
+    settings: Settings, progress: bool = True, chroma_client: Any | None = None, preload_model: bool = False
+) -> ItemSpace:
+    """``preload_model``: start loading the embedding model now, for a caller that will embed a
+    query (it then loads while the catalog and index open)."""
     settings = resolve_catalog(settings)  # the ingested catalog, unless CHAT_REC_CATALOG is set
     loaded = load_catalog(settings.catalog, settings.catalog_mapping)
     catalog = loaded.catalog
     settings = resolve_collection(settings, catalog.mapping)  # one collection per catalog
-    embedder = CachedEmbedder(
-        SentenceTransformerEmbedder(settings.embedding_model), settings.cache_dir / "embeddings.sqlite3"
-    )
+    model = SentenceTransformerEmbedder(settings.embedding_model)
+    if preload_model:
+        model.preload()
+    embedder = CachedEmbedder(model, settings.cache_dir / "embeddings.sqlite3")
     index = ChromaIndex(settings, client=chroma_client)
+    shipped = read_vector_file(vectors_path(Path(settings.catalog)))  # the built-in catalog ships one
     try:
-        report = sync_index(catalog, index, embedder, progress=progress)
+        report = sync_index(catalog, index, embedder, progress=progress, vectors=shipped)
     except IndexMismatchError:
         if Path(settings.catalog_mapping).resolve() != BUILTIN_MAPPING.resolve():
             raise  # the user's own mapping changed: they decide when to re-embed
         # the built-in mapping changed with an upgrade: its index is ours to rebuild
         index.client.delete_collection(index.name)
         index = ChromaIndex(settings, client=index.client)
-        report = sync_index(catalog, index, embedder, progress=progress)
+        report = sync_index(catalog, index, embedder, progress=progress, vectors=shipped)
     ids, matrix = index.vectors()
     order = {item_id: i for i, item_id in enumerate(ids)}
     ids = [item.id for item in catalog.items if item.id in order]  # catalog order, so BM25 rows line up

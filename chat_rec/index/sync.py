@@ -1,7 +1,9 @@
 """Bring the index in line with the catalog: embed only what is new or changed.
 
-Rows are compared by content hash. Unchanged rows cost nothing; changed text that was
-seen before comes from the embedding cache; rows gone from the catalog are deleted.
+Rows are compared by content hash. Unchanged rows cost nothing; a new or changed row
+takes its vector from the catalog's vector file when that file was made by the same
+model from the same text (``index/vectorfile.py``), else from the embedding cache, else
+from the model; rows gone from the catalog are deleted.
 Work is written in batches, each one complete, so an interrupted sync leaves a valid
 (partial) index that the next run finishes. The manifest says ``complete=False`` until
 the last batch lands.
@@ -19,11 +21,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+import numpy as np
 from tqdm import tqdm
 
-from chat_rec.catalog.items import Catalog
+from chat_rec.catalog.items import Catalog, Item
 from chat_rec.index.chroma import MAPPING_DIGEST_VERSION, ChromaIndex
-from chat_rec.index.embedder import CachedEmbedder
+from chat_rec.index.embedder import CachedEmbedder, text_hash
+from chat_rec.index.vectorfile import VectorFile
 
 BATCH = 512
 INDEX_VERSION = 2  # bump when the stored metadata layout changes (2: content hash only)
@@ -36,16 +40,50 @@ class SyncReport:
     deleted: int = 0
     unchanged: int = 0
     embedded: int = 0  # texts that really went through the model (cache misses)
+    reused: int = 0  # vectors taken from the catalog's vector file
     seconds: float = 0.0
 
     def summary(self) -> str:
+        reused = f", {self.reused} from the vector file" if self.reused else ""
         return (
             f"{self.added} added, {self.changed} changed, {self.deleted} deleted, {self.unchanged} unchanged "
-            f"({self.embedded} embedded) in {self.seconds:.1f}s"
+            f"({self.embedded} embedded{reused}) in {self.seconds:.1f}s"
         )
 
 
-def sync_index(catalog: Catalog, index: ChromaIndex, embedder: CachedEmbedder, progress: bool = True) -> SyncReport:
+def usable(vectors: VectorFile | None, embedder: CachedEmbedder, items: list[Item]) -> VectorFile | None:
+    """``vectors`` when they were made by ``embedder``'s model and hold some of ``items``'
+    texts; the model's files are hashed only then."""
+    if vectors is None or vectors.model != embedder.name or not items:
+        return None
+    if all(vectors.get(text_hash(i.text)) is None for i in items[:: max(1, len(items) // 50)]):
+        return None  # a sample of the texts is enough to see a file of another catalog
+    return vectors if vectors.fingerprint == embedder.fingerprint() else None
+
+
+def batch_vectors(
+    batch: list[Item], embedder: CachedEmbedder, known: VectorFile | None, report: SyncReport, bar: tqdm
+) -> np.ndarray:
+    rows = [known.get(text_hash(i.text)) if known else None for i in batch]
+    missing = [k for k, row in enumerate(rows) if row is None]
+    if missing:
+        fresh = embedder.embed([batch[k].text for k in missing], progress=bar.update)
+        for k, vector in zip(missing, fresh):
+            rows[k] = vector
+    report.reused += len(batch) - len(missing)
+    bar.update(len(batch) - len(missing))
+    return np.vstack([row for row in rows if row is not None])
+
+
+def sync_index(
+    catalog: Catalog,
+    index: ChromaIndex,
+    embedder: CachedEmbedder,
+    progress: bool = True,
+    vectors: VectorFile | None = None,
+) -> SyncReport:
+    """Bring ``index`` in line with ``catalog``; ``vectors`` (the catalog's vector file, if
+    any) supplies the vectors of texts it holds when it was made by the same model."""
     started = time.perf_counter()
     index.check_compatible(embedder.name, catalog.mapping.digest(), catalog.mapping.name)
     existing = index.hashes()
@@ -79,9 +117,10 @@ def sync_index(catalog: Catalog, index: ChromaIndex, embedder: CachedEmbedder, p
     misses_before = embedder.misses
     bar = tqdm(total=len(todo), desc="Indexing catalog", unit="item", disable=not progress or not todo)
     todo.sort(key=lambda i: len(i.text))  # similar lengths together: less padding in the model
+    known = usable(vectors, embedder, todo)
     for start in range(0, len(todo), BATCH):
         batch = todo[start : start + BATCH]
-        index.upsert(batch, embedder.embed([i.text for i in batch], progress=bar.update))
+        index.upsert(batch, batch_vectors(batch, embedder, known, report, bar))
     bar.close()
     report.embedded = embedder.misses - misses_before
     index.set_manifest(catalog_digest=catalog.digest(), complete=True, items=len(catalog))

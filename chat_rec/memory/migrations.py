@@ -64,6 +64,24 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (user_id, kind, value)
     );
     """,
+    # 3: conversations started through the API, and API tokens (only their sha256 is kept)
+    """
+    CREATE TABLE conversations (
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        id TEXT NOT NULL,
+        created_at TEXT NOT NULL DEFAULT (datetime('now')),
+        PRIMARY KEY (user_id, id)
+    );
+    CREATE TABLE api_tokens (
+        id INTEGER PRIMARY KEY,
+        user_id TEXT NOT NULL,           -- no foreign key: forgetting a profile keeps its sign-in
+        admin INTEGER NOT NULL DEFAULT 0,
+        token_hash TEXT NOT NULL UNIQUE,
+        label TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL DEFAULT (datetime('now')),
+        revoked_at TEXT
+    );
+    """,
 ]
 
 

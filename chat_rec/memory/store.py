@@ -9,6 +9,7 @@ Deliberately left out: PostgreSQL (the seam is this class) and encryption at res
 from __future__ import annotations
 
 import json
+import secrets
 import sqlite3
 import threading
 from collections.abc import Iterable
@@ -59,6 +60,20 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
+    def ping(self) -> None:
+        """Open the database afresh and read from it; raise :class:`StoreError` when that fails.
+
+        A fresh connection, because the open one keeps working on a file that was moved
+        or deleted under it."""
+        try:
+            probe = sqlite3.connect(f"file:{self.path}?mode=rw", uri=True, timeout=2)
+            try:
+                probe.execute("SELECT COUNT(*) FROM users").fetchone()
+            finally:
+                probe.close()
+        except sqlite3.Error as exc:
+            raise StoreError(f"the store at {self.path} cannot be read: {exc}") from exc
+
     # users -------------------------------------------------------------------
     def ensure_user(self, user_id: str) -> None:
         with self._lock, self.db:
@@ -72,6 +87,24 @@ class Store:
         with self._lock, self.db:
             self.db.execute("DELETE FROM recommendations WHERE user_id = ?", (user_id,))
             self.db.execute("DELETE FROM users WHERE id = ?", (user_id,))
+
+    # conversations -------------------------------------------------------------
+    def start_conversation(self, user_id: str) -> str:
+        """A new conversation id of ``user_id`` (ids are per user: two users never share one)."""
+        conversation_id = "c-" + secrets.token_hex(8)
+        self.ensure_user(user_id)
+        with self._lock, self.db:
+            self.db.execute("INSERT INTO conversations(user_id, id) VALUES (?, ?)", (user_id, conversation_id))
+        return conversation_id
+
+    def has_conversation(self, user_id: str, conversation_id: str) -> bool:
+        """Started with :meth:`start_conversation`, or holding a turn of this user."""
+        row = self.db.execute(
+            """SELECT 1 FROM conversations WHERE user_id = ? AND id = ?
+               UNION ALL SELECT 1 FROM turns WHERE user_id = ? AND conversation_id = ? LIMIT 1""",
+            (user_id, conversation_id, user_id, conversation_id),
+        ).fetchone()
+        return row is not None
 
     # turns ---------------------------------------------------------------------
     def record_turn(self, turn: TurnRecord) -> int:

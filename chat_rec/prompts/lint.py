@@ -30,11 +30,29 @@ AGENT_INPUTS: dict[str, frozenset[str]] = {
     "recommend": frozenset({"request", "item", "history"}),
     "intro": frozenset({"request", "n", "constraints"}),
     "clarify": frozenset({"options"}),
-    "reason": frozenset({"item"}),
+    "reason": frozenset({"item", "why"}),
     "understand": frozenset({"message", "categories", "moods"}),
+    "pick": frozenset({"request", "candidates", "k", "history"}),
+    "read": frozenset({"message", "history", "categories"}),
 }
 
 EXAMPLES_DIR = "examples"
+
+# Roles whose output the code reads from a JSON schema: the paths it fills or reads
+# (``enum`` lists the code fills with the turn's candidates or the catalog's categories).
+ROLE_SCHEMA_PATHS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "pick": (
+        ("properties", "picks", "items", "properties", "id", "enum"),
+        ("properties", "picks", "items", "properties", "reason"),
+    ),
+    "read": (
+        ("properties", "categories", "items", "enum"),
+        ("properties", "rule_out", "items", "enum"),
+        ("properties", "tags"),
+        ("properties", "people"),
+        ("properties", "titles"),
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -117,6 +135,32 @@ def lint_file(path: Path, lock: dict[str, str]) -> list[Problem]:
         )
     elif not problems:
         problems += _check_example(path, prompt)
+    return problems + _check_schema(path, prompt)
+
+
+def _check_schema(path: Path, prompt: PromptFile) -> list[Problem]:
+    """A role's output schema is valid JSON Schema and has every path the agent reads."""
+    paths = ROLE_SCHEMA_PATHS.get(prompt.name)
+    if paths is None and prompt.output_schema is None:
+        return []
+    if prompt.output_schema is None:
+        return [Problem(path, f"the {prompt.name} role needs an output_schema (copy it from {prompt.name}/v1.yaml)")]
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
+    try:
+        Draft202012Validator.check_schema(prompt.output_schema)
+    except SchemaError as exc:
+        return [Problem(path, f"output_schema is not valid JSON Schema: {exc.message}")]
+    problems = []
+    for keys in paths or ():
+        node: Any = prompt.output_schema
+        for key in keys:
+            node = node.get(key) if isinstance(node, dict) else None
+        if node is None:
+            problems.append(
+                Problem(path, f"output_schema lacks {'.'.join(keys)}, which the agent reads or fills for this role")
+            )
     return problems
 
 

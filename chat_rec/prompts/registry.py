@@ -5,6 +5,12 @@ a Jinja2 template rendered in a sandbox with strict undefined variables. Files a
 fresh (cached by modification time), so an edit shows up on the next turn without a
 restart.
 
+The sandbox (:class:`BoundedSandbox`) refuses attribute access that escapes the inputs
+(``{{ ''.__class__.__mro__ }}``) and results too big to hold (``{{ 'a' * 10**10 }}``,
+``range(10**9)``); any failure while rendering, whatever its type, is a
+:class:`PromptError` naming the prompt file. Values (a user's message, a catalog
+description) are data: they are printed, never rendered as templates themselves.
+
 Deliberately left out: template inheritance and includes; a prompt is one file.
 """
 
@@ -19,6 +25,7 @@ from typing import Any, Literal
 
 import yaml
 from jinja2 import StrictUndefined, TemplateError
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -66,8 +73,13 @@ class PromptFile(BaseModel):
         try:
             system = env.from_string(self.system).render(**inputs).strip() if self.system else ""
             user = env.from_string(self.template).render(**inputs).strip()
+        except SecurityError as exc:
+            raise PromptError(f"{self.ref} was refused by the template sandbox: {exc}") from exc
         except TemplateError as exc:
             raise PromptError(f"{self.ref} failed to render: {exc}") from exc
+        except (ArithmeticError, TypeError, ValueError, LookupError, RecursionError, MemoryError) as exc:
+            # a template's own expression failed ("{{ 1 / 0 }}", "{{ range(10**9) }}")
+            raise PromptError(f"{self.ref} failed to render: {type(exc).__name__}: {exc}") from exc
         messages = [{"role": "system", "content": system}] if system else []
         return [*messages, {"role": "user", "content": user}]
 
@@ -76,9 +88,28 @@ class PromptFile(BaseModel):
         return self.render(**inputs)[-1]["content"]
 
 
+MAX_RENDERED = 100_000  # characters one expression may build: a prompt is a few thousand
+
+
+class BoundedSandbox(SandboxedEnvironment):
+    """Jinja's sandbox, plus a size check on ``*`` and ``**``: the stock sandbox blocks
+    unsafe attributes and huge ``range()`` but would build ``'a' * 10**10``."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, int) and abs(right) > 64:
+            raise SecurityError(f"the exponent {right} is too large for a prompt template")
+        if operator == "*":
+            sized, times = (left, right) if isinstance(left, (str, list, tuple)) else (right, left)
+            if isinstance(sized, (str, list, tuple)) and isinstance(times, int) and len(sized) * times > MAX_RENDERED:
+                raise SecurityError(f"repeating a value {times} times makes more than {MAX_RENDERED} characters")
+        return super().call_binop(context, operator, left, right)
+
+
 @cache
 def _environment() -> SandboxedEnvironment:
-    return SandboxedEnvironment(undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, autoescape=False)
+    return BoundedSandbox(undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, autoescape=False)
 
 
 def version_key(version: str) -> tuple[int, ...]:
