@@ -58,7 +58,8 @@ def print_table(report: dict[str, Any]) -> None:
     )
     typer.echo(
         f"{report['n_targets']} targets ({report['n_targets_new']} new) in {report['turns']} turns; "
-        f"grounded rate {report['grounded_rate']:.3f}; {report['ms_per_turn']:.0f} ms/turn"
+        f"grounded rate {report['grounded_rate']:.3f}; {report['ms_per_turn']:.0f} ms/turn "
+        f"({report.get('cpu_ms_per_turn', 0):.0f} ms of CPU)"
     )
 
 

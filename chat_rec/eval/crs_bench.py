@@ -70,6 +70,7 @@ class BenchRun:
     seconds: float
     link_recall: float
     extra: dict[str, Any] = field(default_factory=dict)
+    cpu_seconds: float = 0.0  # CPU time of this process for the features (less load-dependent than ``seconds``)
 
     @property
     def unknown_targets(self) -> int:
@@ -131,7 +132,7 @@ def run_features(
     unknown_by_dialog: dict[str, int] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> BenchRun:
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     understander = Understander(space.catalog, space.linker)
     parsed: dict[int, Preferences] = {}
     scored: list[ScoredTurn] = []
@@ -155,7 +156,10 @@ def run_features(
         if progress:
             progress(n + 1)
     seconds = time.perf_counter() - started
-    return BenchRun(space, signals, scored, dict(unknown_by_dialog or {}), seconds, found / total if total else 1.0)
+    link_recall = found / total if total else 1.0
+    run = BenchRun(space, signals, scored, dict(unknown_by_dialog or {}), seconds, link_recall)
+    run.cpu_seconds = time.process_time() - cpu_started
+    return run
 
 
 def target_ranks(scores: np.ndarray, rows: Sequence[int | None], left_out: Sequence[int] = ()) -> list[int | None]:
@@ -272,6 +276,7 @@ def full_report(run: BenchRun, config: RankingConfig) -> dict[str, Any]:
         "context_title_link_recall": run.link_recall,
         "features_seconds": run.seconds,
         "ms_per_turn": 1000 * run.seconds / max(1, len(run.turns)),
+        "cpu_ms_per_turn": 1000 * run.cpu_seconds / max(1, len(run.turns)),
         "features": list(FEATURES),
         **run.extra,
     }
