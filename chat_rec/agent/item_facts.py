@@ -1,6 +1,7 @@
 """What retrieval reads of every item, computed once per catalog instead of once per turn.
 
-:func:`item_facts` keeps, for one :class:`Catalog` object, each item's categories,
+:func:`item_facts` keeps, for one :class:`Catalog` object (rows in the order of the item
+space's ids, so a candidate's space row is its row here), each item's categories,
 lower-cased tags and people as frozensets, and a sparse item x tag matrix so the tag
 feature of 1,500 candidates is two sparse products instead of a Python loop over every
 pair of tags (:meth:`ItemFacts.tag_scores`, equal to :func:`tag_match` row by row).
@@ -12,7 +13,7 @@ Deliberately left out: invalidation. A catalog that changes is loaded as a new
 from __future__ import annotations
 
 import weakref
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 
 import numpy as np
 from scipy import sparse
@@ -36,11 +37,13 @@ def tag_match(wanted: set[str], item_tags: set[str] | frozenset[str]) -> float:
 
 
 class ItemFacts:
-    def __init__(self, catalog: Catalog) -> None:
-        self.row = {item.id: j for j, item in enumerate(catalog.items)}
-        self.categories = [frozenset(catalog.categories(item)) for item in catalog.items]
-        self.tags = [frozenset(t.lower() for t in catalog.tags(item)) for item in catalog.items]
-        self.people = [frozenset(catalog.people(item)) for item in catalog.items]
+    def __init__(self, catalog: Catalog, ids: Sequence[str]) -> None:
+        self.ids = list(ids)
+        items = [catalog.by_id[i] for i in self.ids]
+        self.row = {item_id: j for j, item_id in enumerate(self.ids)}
+        self.categories = [frozenset(catalog.categories(item)) for item in items]
+        self.tags = [frozenset(t.lower() for t in catalog.tags(item)) for item in items]
+        self.people = [frozenset(catalog.people(item)) for item in items]
         self.vocab: dict[str, int] = {}
         cols: list[int] = []
         rows: list[int] = []
@@ -127,9 +130,11 @@ class ItemFacts:
 _FACTS: weakref.WeakKeyDictionary[Catalog, ItemFacts] = weakref.WeakKeyDictionary()
 
 
-def item_facts(catalog: Catalog) -> ItemFacts:
-    """The facts of ``catalog``, built on first use (about a second for 60k items)."""
+def item_facts(catalog: Catalog, ids: Sequence[str] | None = None) -> ItemFacts:
+    """The facts of ``catalog`` with rows in the order of ``ids`` (default: the catalog's),
+    built on first use (about a second for 60k items)."""
+    ids = [item.id for item in catalog.items] if ids is None else ids
     facts = _FACTS.get(catalog)
-    if facts is None:
-        facts = _FACTS[catalog] = ItemFacts(catalog)
+    if facts is None or (facts.ids is not ids and facts.ids != list(ids)):
+        facts = _FACTS[catalog] = ItemFacts(catalog, ids)
     return facts

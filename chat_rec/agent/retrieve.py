@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import islice
 
 import numpy as np
 
@@ -136,35 +137,43 @@ def retrieve(
         series = {}
 
     filtered = is_filtered(prefs)
+    allowed = np.ones(len(space.ids), dtype=bool)  # per space row: not excluded (filters come on top)
+    allowed[[space.row[i] for i in excluded if i in space.row]] = False
 
     def ok(item_id: str) -> bool:
-        item = catalog.by_id.get(item_id)
-        if item is None or item_id not in space.row or item_id in excluded:
+        row = space.row.get(item_id)
+        if row is None or not allowed[row]:
             return False
-        return passes(item, prefs, catalog) if filtered else True
+        return passes(catalog.by_id[item_id], prefs, catalog) if filtered else True
+
+    def ok_rows(rows: np.ndarray) -> list[str]:
+        """The ids of ``rows`` that pass, in order (the common, unfiltered case without a Python call per row)."""
+        kept = rows[allowed[rows]]
+        return [space.ids[j] for j in kept if not filtered or passes(catalog.by_id[space.ids[j]], prefs, catalog)]
 
     routes: dict[str, list[str]] = {}
     routes["dense"] = _dense(space, qvec, n, len(excluded), ok, filtered)
     # the words the reader mapped a phrase to ("I scare easily" -> gentle) are searched for too
     wished = [w for w in [*prefs.liked_tags, *prefs.include_categories] if w.lower() not in query.lower()]
     lexical = space.lexical.scores(" ".join([query, *wished]).strip())
-    routes["lexical"] = [space.ids[j] for j in _top(lexical, n * 3) if lexical[j] > 0 and ok(space.ids[j])][: n // 2]
+    top_lexical = _top(lexical, n * 3)
+    routes["lexical"] = ok_rows(top_lexical[lexical[top_lexical] > 0])[: n // 2]
     seeds = [*prefs.anchor_items, *prefs.liked_items, *user.liked]
     seeds = [s for s in dict.fromkeys(seeds) if s in space.row]
     if seeds:
         seed_matrix = space.matrix[[space.row[s] for s in seeds]]
         sims = (space.matrix @ seed_matrix.T).max(axis=1)
-        routes["neighbours"] = [space.ids[j] for j in _top(sims, n * 3) if ok(space.ids[j])][:n]
+        routes["neighbours"] = ok_rows(_top(sims, n * 3))[:n]
         related = signals.related(seeds, limit=n * 3)
-        routes["collab"] = [i for i in related if ok(i)][:n]
+        routes["collab"] = list(islice(filter(ok, related), n))
     else:
         related = {}
     # "loved Parasite": the other films of its director and cast
     named_people = {p for s in named for p in catalog.people(catalog.by_id[s])}
     named_leads = {p for s in named for p in catalog.lead_people(catalog.by_id[s])}
     credited = dict.fromkeys(i for person in sorted(named_people) for i in catalog.credited(person))
-    routes["people"] = [i for i in credited if ok(i)][:n]
-    routes["popular"] = [i for i in signals.top_popular(n * 3) if ok(i)][: n // 2]
+    routes["people"] = list(islice(filter(ok, credited), n))
+    routes["popular"] = list(islice(filter(ok, signals.top_popular(n * 3)), n // 2))
     routes["series"] = [i for i in series if ok(i)]
     if keep_named:  # after the other routes, so they fill the same table as without
         routes["named"] = [i for i in named if i in catalog.by_id and passes(catalog.by_id[i], prefs, catalog)]
@@ -187,8 +196,8 @@ def retrieve(
         taste = space.matrix[[space.row[s] for s in liked]].mean(axis=0)
         taste /= np.linalg.norm(taste) or 1.0
         feats[:, 3] = vectors @ taste
-    facts = item_facts(catalog)
-    rows = facts.rows(ids)
+    facts = item_facts(catalog, space.ids)
+    rows = space_rows
     include = set(prefs.include_categories) | set(prefs.boost_categories)
     seed_categories = [c for c in (facts.categories[facts.row[s]] for s in named) if c]
     tags = {t.lower() for t in prefs.liked_tags}
@@ -221,7 +230,7 @@ def retrieve(
         total = total + np.where(has_tags, best, 0.0)
         shares += has_tags
     feats[:, 5] = np.divide(total, shares, out=np.zeros(len(ids), dtype=np.float32), where=shares > 0)
-    feats[:, 7] = np.asarray(signals.popularity(ids), dtype=np.float32)
+    feats[:, 7] = signals.popularity_rows(space_rows, ids, space.ids)
     feats[:, 8] = np.array([related.get(i, 0.0) for i in ids], dtype=np.float32)
     disliked = [s for s in [*user.disliked, *prefs.disliked_items] if s in space.row]
     if disliked:

@@ -165,6 +165,12 @@ class CollabSignals(Signals):
         values: list[float] = padded[rows].tolist()
         return values
 
+    def popularity_rows(self, rows: np.ndarray, item_ids: Sequence[str], space_ids: Sequence[str]) -> np.ndarray:
+        if space_ids is self.ids or space_ids == self.ids:
+            values: np.ndarray = self._popularity[np.asarray(rows, dtype=np.int64)]
+            return values
+        return super().popularity_rows(rows, item_ids, space_ids)
+
     def popularity_vector(self) -> np.ndarray:
         return self._popularity
 
