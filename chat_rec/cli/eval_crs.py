@@ -72,7 +72,7 @@ def redial(
     ),
     tmdb: Path | None = typer.Option(None, "--tmdb", help="TMDB movies CSV: vote counts as the catalog's popularity"),
     ranking_config: Path | None = typer.Option(
-        None, "--ranking", help="ranking config to score (default: ranking/v4.yaml, fitted on ReDial)"
+        None, "--ranking", help="ranking config to score (default: settings.BENCHMARK_RANKING)"
     ),
     interactions: list[Path] = typer.Option(
         [], "--interactions", help="training logs (default: the ReDial training dialogs next to DIALOGS)"
@@ -143,7 +143,7 @@ def inspired(
     metadata: Path | None = typer.Option(None, "--metadata", help="MovieLens movies_w_keywords.csv"),
     tmdb: Path | None = typer.Option(None, "--tmdb", help="TMDB movies CSV"),
     ranking_config: Path | None = typer.Option(
-        None, "--ranking", help="ranking config to score (default: ranking/v4.yaml, fitted on ReDial)"
+        None, "--ranking", help="ranking config to score (default: settings.BENCHMARK_RANKING)"
     ),
     interactions: list[Path] = typer.Option([], "--interactions", help="interaction logs"),
     kind: list[str] = typer.Option([], "--kind", help="redial | movielens | events, one per --interactions"),

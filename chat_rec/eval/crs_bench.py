@@ -257,6 +257,9 @@ def full_report(run: BenchRun, config: RankingConfig) -> dict[str, Any]:
         "dense": evaluate(run, single("dense", "dense-only")),
         "full": full,
     }
+    if config.model is not None:  # a learned config: its fallback on the same turns
+        fallback = RankingConfig(version=f"{config.version}+weights", weights=config.weights)
+        baselines["weighted sum"] = evaluate(run, fallback)
     ablation = {}
     for name, weight in config.weights.items():
         if weight == 0:
