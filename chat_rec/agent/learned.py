@@ -8,8 +8,8 @@ the user named. The model reorders the weighted sum's first ``rerank`` candidate
 rest keep the weighted sum's order below them, so a model never pulls up an item the
 weighted sum ranks far down on features it saw little of in training.
 
-LightGBM because it is well kept, fast on CPU (a 1,500-row turn scores in about a
-millisecond), has LambdaRank built in (it optimises NDCG over each turn's list, the
+LightGBM because it is well kept, fast on CPU (the 300 rows it reorders score in about
+2 ms of CPU), has LambdaRank built in (it optimises NDCG over each turn's list, the
 benchmark's kind of metric) and writes a small text model file that diffs and loads
 without pickle.
 
