@@ -60,7 +60,7 @@ def fit(
     cache: Path | None = typer.Option(None, "--cache"),
     passes: int = typer.Option(3, "--passes"),
 ) -> None:
-    """Fit the fusion weights by coordinate ascent on a coarse grid; report the dev score.
+    """Fit a learned ranker (--train) or the weighted sum's weights (--dev); report the figures.
 
     With --train: a LightGBM LambdaRank model over the agent's features, each example's
     co-mention signals built without its own dialog (K-fold), validated on held-out
