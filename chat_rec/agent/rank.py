@@ -3,21 +3,30 @@
 The weights are a versioned ranking config (``ranking/<version>.yaml``) recorded in
 every turn's trace, like prompt versions. Ranking is deterministic and needs no LLM.
 
-Deliberately left out: learned-to-rank models; a weighted sum is easy to read, fit and
-ablate.
+A config may also name a learned model (``ranking/<version>/ranking.yaml`` next to its
+LightGBM file, :mod:`chat_rec.agent.learned`). Its weights stay the fallback: they rank
+when the model file is missing and for catalogs without interaction logs, where the
+model's collaborative inputs would all be zero, unlike anything it learned from. The
+version a turn records says which of the two ranked (:func:`ranking_version`).
+
+Deliberately left out: learned models that are not a re-ranking of these features.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from chat_rec.agent.retrieve import FEATURES, Candidates
 from chat_rec.errors import ConfigError
+from chat_rec.signals import Signals
+
+CONFIG_FILE = "ranking.yaml"  # inside a learned config's folder
 
 
 class RankingConfig(BaseModel):
@@ -26,6 +35,25 @@ class RankingConfig(BaseModel):
     version: str
     description: str = ""
     weights: dict[str, float] = Field(default_factory=dict)
+    model: str | None = None  # a LightGBM model file, relative to the config's folder
+    inputs: list[str] = Field(default_factory=list)  # the model's input columns, in order
+    rerank: int = 0  # the model reorders the weighted sum's first N candidates (0: all)
+    logs: str = ""  # fingerprint of the interaction logs the model was fitted on
+    _folder: Path | None = PrivateAttr(default=None)
+    _booster: Any = PrivateAttr(default=None)
+    _loaded: bool = PrivateAttr(default=False)
+
+    def booster(self) -> Any | None:
+        """The learned model, loaded on first use; None for a weighted-sum config or
+        when the file is missing (a warning says so once)."""
+        if self.model is None:
+            return None
+        if not self._loaded:
+            from chat_rec.agent.learned import load_booster
+
+            self._booster = load_booster((self._folder or Path(".")) / self.model)
+            self._loaded = True
+        return self._booster
 
     def vector(self) -> np.ndarray:
         unknown = set(self.weights) - set(FEATURES)
@@ -37,21 +65,47 @@ class RankingConfig(BaseModel):
 
 
 def load_ranking_config(path: Path) -> RankingConfig:
+    """A ``vN.yaml`` weighted sum, or a folder (or its ``ranking.yaml``) with a learned model."""
+    path = Path(path)
+    file = path / CONFIG_FILE if path.is_dir() else path
     try:
-        return RankingConfig.model_validate(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
+        config = RankingConfig.model_validate(yaml.safe_load(file.read_text(encoding="utf-8")))
     except (OSError, yaml.YAMLError, ValidationError) as exc:
-        raise ConfigError(f"cannot read ranking config {path}: {exc}", "Fix the file or set CHAT_REC_RANKING.") from exc
+        raise ConfigError(
+            f"cannot read ranking config {path}: {exc}", "Fix the file or set CHAT_REC_RANKING_CONFIG."
+        ) from exc
+    config._folder = file.parent
+    return config
 
 
-def score(candidates: Candidates, config: RankingConfig) -> np.ndarray:
+def uses_model(config: RankingConfig, signals: Signals | None) -> bool:
+    """The learned model ranks when it loads and the catalog has interaction logs."""
+    return signals is not None and signals.has_logs() and config.booster() is not None
+
+
+def ranking_version(config: RankingConfig, signals: Signals | None) -> str:
+    """What a turn's trace records: the version, marked ``+weights`` when a learned
+    config fell back to its weighted sum."""
+    if config.model is None or uses_model(config, signals):
+        return config.version
+    return f"{config.version}+weights"
+
+
+def score(candidates: Candidates, config: RankingConfig, signals: Signals | None = None) -> np.ndarray:
+    """One score per candidate, higher first. ``signals`` decides whether a learned
+    config's model may rank (see :func:`uses_model`); without it the weighted sum ranks."""
     if not candidates.ids:
         return np.zeros(0, dtype=np.float32)
+    if config.model is not None and uses_model(config, signals):
+        from chat_rec.agent.learned import learned_scores
+
+        return learned_scores(config.booster(), candidates, config.vector(), tuple(config.inputs), config.rerank)
     scores: np.ndarray = candidates.features @ config.vector()
     return scores
 
 
-def rank(candidates: Candidates, config: RankingConfig) -> list[tuple[str, float]]:
-    scores = score(candidates, config)
+def rank(candidates: Candidates, config: RankingConfig, signals: Signals | None = None) -> list[tuple[str, float]]:
+    scores = score(candidates, config, signals)
     order = np.argsort(-scores, kind="stable")
     return [(candidates.ids[i], float(scores[i])) for i in order]
 

@@ -15,11 +15,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import islice
 
 import numpy as np
 
 from chat_rec.agent.cues import NEGATED_SPAN
 from chat_rec.agent.filters import is_filtered, passes
+from chat_rec.agent.item_facts import PARTIAL_TAG as PARTIAL_TAG
+from chat_rec.agent.item_facts import item_facts
+from chat_rec.agent.item_facts import tag_match as tag_match
 from chat_rec.agent.preferences import Preferences
 from chat_rec.agent.understand import positive_text
 from chat_rec.agent.vocabulary import content_words
@@ -55,6 +59,7 @@ class Candidates:
     ids: list[str]
     features: np.ndarray  # len(ids) x len(FEATURES)
     routes: dict[str, list[str]]  # which route found which ids (for traces)
+    n_named: int = 0  # items the user named (seeds): context for a learned ranker
 
     def column(self, name: str) -> np.ndarray:
         values: np.ndarray = self.features[:, FEATURES.index(name)]
@@ -69,20 +74,7 @@ def _top(scores: np.ndarray, k: int) -> np.ndarray:
     return part[np.argsort(-scores[part])]
 
 
-PARTIAL_TAG = 0.5
 NAMED_PEOPLE = 0.5  # sharing a person with a named film says less than being the person asked for
-
-
-def tag_match(wanted: set[str], item_tags: set[str]) -> float:
-    """Share of the wanted tags the item has; a wanted tag that is a whole word of one of
-    the item's tags counts ``PARTIAL_TAG`` ("space" in "space horror")."""
-    total = 0.0
-    for tag in wanted:
-        if tag in item_tags:
-            total += 1.0
-        elif any(f" {tag} " in f" {t} " for t in item_tags):
-            total += PARTIAL_TAG
-    return total / len(wanted)
 
 
 def _without_titles(text: str, item_ids: list[str], space: ItemSpace, limits: list[str]) -> str:
@@ -109,6 +101,20 @@ def _dense(
     return [i for i, _ in space.nearest(qvec, n, ok)]
 
 
+def query_texts(space: ItemSpace, prefs: Preferences) -> tuple[str, str | None]:
+    """(the words BM25 searches, the text to embed or None to search near the named
+    titles instead). Benchmarks call it ahead of :func:`retrieve` to embed in batches."""
+    named = [s for s in [*prefs.anchor_items, *prefs.liked_items] if s in space.row]
+    positive = positive_text(prefs.query)
+    referenced = [*named, *prefs.seen_items, *prefs.disliked_items]
+    query = _without_titles(positive, referenced, space, [*prefs.languages, *filter(None, [prefs.exclude_language])])
+    if query or not named:  # titles stay in the embedded text: next to other words they carry meaning
+        # "nothing Indian" alone: embedding the words it rules out would search next to them
+        said = "" if NEGATED_SPAN.search(prefs.query) else prefs.query
+        return query, positive or said or " "
+    return query, None
+
+
 def retrieve(
     space: ItemSpace, prefs: Preferences, user: UserContext, signals: Signals, n: int = 100, keep_named: bool = False
 ) -> Candidates:
@@ -117,13 +123,9 @@ def retrieve(
     systems are scored, and report the agent's policy by masking those rows."""
     catalog = space.catalog
     named = [s for s in [*prefs.anchor_items, *prefs.liked_items] if s in space.row]
-    positive = positive_text(prefs.query)
-    referenced = [*named, *prefs.seen_items, *prefs.disliked_items]
-    query = _without_titles(positive, referenced, space, [*prefs.languages, *filter(None, [prefs.exclude_language])])
-    if query or not named:  # titles stay in the embedded text: next to other words they carry meaning
-        # "nothing Indian" alone: embedding the words it rules out would search next to them
-        said = "" if NEGATED_SPAN.search(prefs.query) else prefs.query
-        qvec = space.embed_query(positive or said or " ")
+    query, embedded = query_texts(space, prefs)
+    if embedded is not None:
+        qvec = space.embed_query(embedded)
     else:  # only titles were named: search near them rather than near the words of their titles
         qvec = space.matrix[[space.row[s] for s in named]].mean(axis=0)
         qvec /= np.linalg.norm(qvec) or 1.0
@@ -134,43 +136,56 @@ def retrieve(
         excluded |= set(series)
         series = {}
 
+    filtered = is_filtered(prefs)
+    allowed = np.ones(len(space.ids), dtype=bool)  # per space row: not excluded (filters come on top)
+    allowed[[space.row[i] for i in excluded if i in space.row]] = False
+
     def ok(item_id: str) -> bool:
-        item = catalog.by_id.get(item_id)
-        return item is not None and item_id in space.row and item_id not in excluded and passes(item, prefs, catalog)
+        row = space.row.get(item_id)
+        if row is None or not allowed[row]:
+            return False
+        return passes(catalog.by_id[item_id], prefs, catalog) if filtered else True
+
+    def ok_rows(rows: np.ndarray) -> list[str]:
+        """The ids of ``rows`` that pass, in order (the common, unfiltered case without a Python call per row)."""
+        kept = rows[allowed[rows]]
+        return [space.ids[j] for j in kept if not filtered or passes(catalog.by_id[space.ids[j]], prefs, catalog)]
 
     routes: dict[str, list[str]] = {}
-    routes["dense"] = _dense(space, qvec, n, len(excluded), ok, is_filtered(prefs))
+    routes["dense"] = _dense(space, qvec, n, len(excluded), ok, filtered)
     # the words the reader mapped a phrase to ("I scare easily" -> gentle) are searched for too
     wished = [w for w in [*prefs.liked_tags, *prefs.include_categories] if w.lower() not in query.lower()]
     lexical = space.lexical.scores(" ".join([query, *wished]).strip())
-    routes["lexical"] = [space.ids[j] for j in _top(lexical, n * 3) if lexical[j] > 0 and ok(space.ids[j])][: n // 2]
+    top_lexical = _top(lexical, n * 3)
+    routes["lexical"] = ok_rows(top_lexical[lexical[top_lexical] > 0])[: n // 2]
     seeds = [*prefs.anchor_items, *prefs.liked_items, *user.liked]
     seeds = [s for s in dict.fromkeys(seeds) if s in space.row]
     if seeds:
         seed_matrix = space.matrix[[space.row[s] for s in seeds]]
         sims = (space.matrix @ seed_matrix.T).max(axis=1)
-        routes["neighbours"] = [space.ids[j] for j in _top(sims, n * 3) if ok(space.ids[j])][:n]
+        routes["neighbours"] = ok_rows(_top(sims, n * 3))[:n]
         related = signals.related(seeds, limit=n * 3)
-        routes["collab"] = [i for i in related if ok(i)][:n]
+        routes["collab"] = list(islice(filter(ok, related), n))
     else:
         related = {}
     # "loved Parasite": the other films of its director and cast
     named_people = {p for s in named for p in catalog.people(catalog.by_id[s])}
     named_leads = {p for s in named for p in catalog.lead_people(catalog.by_id[s])}
     credited = dict.fromkeys(i for person in sorted(named_people) for i in catalog.credited(person))
-    routes["people"] = [i for i in credited if ok(i)][:n]
-    routes["popular"] = [i for i in signals.top_popular(n * 3) if ok(i)][: n // 2]
+    routes["people"] = list(islice(filter(ok, credited), n))
+    routes["popular"] = list(islice(filter(ok, signals.top_popular(n * 3)), n // 2))
     routes["series"] = [i for i in series if ok(i)]
     if keep_named:  # after the other routes, so they fill the same table as without
         routes["named"] = [i for i in named if i in catalog.by_id and passes(catalog.by_id[i], prefs, catalog)]
 
     ids = list(dict.fromkeys(i for route in routes.values() for i in route))
     if not ids:
-        return Candidates([], np.zeros((0, len(FEATURES)), dtype=np.float32), routes)
-    vectors = space.matrix[[space.row[i] for i in ids]]
+        return Candidates([], np.zeros((0, len(FEATURES)), dtype=np.float32), routes, n_named=len(named))
+    space_rows = np.fromiter((space.row[i] for i in ids), dtype=np.int64, count=len(ids))
+    vectors = space.matrix[space_rows]
     feats = np.zeros((len(ids), len(FEATURES)), dtype=np.float32)
     feats[:, 0] = vectors @ qvec
-    lex = np.array([lexical[space.row[i]] for i in ids], dtype=np.float32)
+    lex = lexical[space_rows].astype(np.float32)
     shown = lex[: len(ids) - len(routes.get("named", []))]  # the named rows come last: scale without them
     scale = float(shown.max()) if len(shown) else 0.0
     feats[:, 1] = lex / scale if scale > 0 else 0.0
@@ -181,33 +196,41 @@ def retrieve(
         taste = space.matrix[[space.row[s] for s in liked]].mean(axis=0)
         taste /= np.linalg.norm(taste) or 1.0
         feats[:, 3] = vectors @ taste
+    facts = item_facts(catalog, space.ids)
+    rows = space_rows
     include = set(prefs.include_categories) | set(prefs.boost_categories)
-    seed_categories = [set(catalog.categories(catalog.by_id[s])) for s in named]
-    seed_categories = [c for c in seed_categories if c]
+    seed_categories = [c for c in (facts.categories[facts.row[s]] for s in named) if c]
     tags = {t.lower() for t in prefs.liked_tags}
-    seed_tags = [{t.lower() for t in catalog.tags(catalog.by_id[s])} for s in named]
-    seed_tags = [t for t in seed_tags if t]
+    seed_tags = [t for t in (facts.tags[facts.row[s]] for s in named) if t]
     people = set(prefs.liked_people)
-    for row, item_id in enumerate(ids):
-        item = catalog.by_id[item_id]
-        categories = set(catalog.categories(item))
-        item_tags = {t.lower() for t in catalog.tags(item)}
-        if include:
-            feats[row, 4] = len(include & categories) / len(include)
-        elif seed_categories and categories:  # "like X": share X's categories
-            feats[row, 4] = max(len(c & categories) / len(c | categories) for c in seed_categories)
-        # "like Parasite": the share of its tags the item has; "like Jaws but in space": that
-        # and the share of the tags asked for, half each
-        shares = [tag_match(tags, item_tags)] if tags else []
-        if seed_tags and item_tags:
-            shares.append(max(tag_match(wanted, item_tags) for wanted in seed_tags))
-        feats[row, 5] = sum(shares) / len(shares) if shares else 0.0
-        if people:
-            feats[row, 6] = float(bool(people & set(catalog.people(item))))
-        elif named_people:
-            shared = named_people & set(catalog.people(item))  # a shared director counts double a shared actor
-            feats[row, 6] = NAMED_PEOPLE * (1.0 if shared & named_leads else 0.5 if shared else 0.0)
-    feats[:, 7] = np.asarray(signals.popularity(ids), dtype=np.float32)
+    if include:
+        feats[:, 4] = facts.category_overlap(rows, include) / len(include)
+    elif seed_categories:  # "like X": share X's categories (Jaccard, the best seed)
+        sizes = facts.category_counts(rows)
+        best = np.zeros(len(ids), dtype=np.float32)
+        for wanted in seed_categories:
+            shared = facts.category_overlap(rows, wanted)
+            union = sizes + len(wanted) - shared
+            best = np.maximum(best, np.divide(shared, union, out=np.zeros_like(best), where=sizes > 0))
+        feats[:, 4] = best
+    if people or named_people:
+        for k, j in enumerate(rows):
+            if people:
+                feats[k, 6] = float(bool(people & facts.people[j]))
+            else:
+                shared_people = named_people & facts.people[j]  # a shared director counts double a shared actor
+                feats[k, 6] = NAMED_PEOPLE * (1.0 if shared_people & named_leads else 0.5 if shared_people else 0.0)
+    # "like Parasite": the share of its tags the item has; "like Jaws but in space": that
+    # and the share of the tags asked for, half each
+    has_tags = facts.matrix[rows].getnnz(axis=1) > 0
+    total = facts.tag_scores(rows, tags) if tags else np.zeros(len(ids), dtype=np.float32)
+    shares = np.full(len(ids), 1.0 if tags else 0.0, dtype=np.float32)
+    if seed_tags:
+        best = np.max([facts.tag_scores(rows, wanted) for wanted in seed_tags], axis=0)
+        total = total + np.where(has_tags, best, 0.0)
+        shares += has_tags
+    feats[:, 5] = np.divide(total, shares, out=np.zeros(len(ids), dtype=np.float32), where=shares > 0)
+    feats[:, 7] = signals.popularity_rows(space_rows, ids, space.ids)
     feats[:, 8] = np.array([related.get(i, 0.0) for i in ids], dtype=np.float32)
     disliked = [s for s in [*user.disliked, *prefs.disliked_items] if s in space.row]
     if disliked:
@@ -216,9 +239,8 @@ def retrieve(
         feats[:, 9] = np.maximum(feats[:, 9], [float(i in disliked_series) for i in ids])
     ruled_out = {t.lower() for t in prefs.disliked_tags}
     if ruled_out:  # "less slow": an item tagged "slow burn" is as unwanted as a disliked title
-        for row, item_id in enumerate(ids):
-            item = catalog.by_id[item_id]
-            if ruled_out & {t.lower() for t in [*catalog.tags(item), *catalog.categories(item)]}:
-                feats[row, 9] = 1.0
+        for k, j in enumerate(rows):
+            if ruled_out & (facts.tags[j] | {c.lower() for c in facts.categories[j]}):
+                feats[k, 9] = 1.0
     feats[:, 10] = [float(i in series) for i in ids]
-    return Candidates(ids, feats, routes)
+    return Candidates(ids, feats, routes, n_named=len(named))

@@ -28,7 +28,7 @@ from chat_rec.agent.events import Clarify, Done, Event, Status, TextDelta
 from chat_rec.agent.explain import Explainer
 from chat_rec.agent.filters import apply_filters
 from chat_rec.agent.preferences import Preferences
-from chat_rec.agent.rank import RankingConfig, load_ranking_config, mmr, one_per_series, rank
+from chat_rec.agent.rank import RankingConfig, load_ranking_config, mmr, one_per_series, rank, ranking_version
 from chat_rec.agent.retrieve import UserContext, retrieve
 from chat_rec.agent.understand import Understander
 from chat_rec.errors import ChatRecError, InputError
@@ -131,7 +131,7 @@ class Agent:
         self.refresh_signals()
         candidates = retrieve(self.space, prefs, user, self.signals, n=self.settings.n_retrieve)
         t1 = time.perf_counter()
-        ranked = rank(candidates, self.ranking)
+        ranked = rank(candidates, self.ranking, self.signals)
         varied = one_per_series(ranked, self.space.series.key_of)  # for the shortlist only
         vectors = {i: self.space.vector(i) for i, _ in varied[:60]}
         size = max(self.settings.n_llm_candidates, prefs.count or 0)  # "give me 8 comedies"
@@ -290,7 +290,7 @@ class Agent:
             prompt_name=recommend.name,
             prompt_version=recommend.version,
             prompt_hash=recommend.content_hash,
-            ranking_version=self.ranking.version,
+            ranking_version=ranking_version(self.ranking, self.signals),
             llm=trace.get("llm"),
             grounded=all(i in self.catalog and i in result.shortlist for i, _ in picks),
             fallback_reason=trace.get("fallback_reason"),
@@ -357,7 +357,7 @@ class Agent:
             prompt_name=prompt.name,
             prompt_version=prompt.version,
             prompt_hash=prompt.content_hash,
-            ranking_version=self.ranking.version,
+            ranking_version=ranking_version(self.ranking, self.signals),
             preferences=prefs.to_dict(),
             trace={
                 "options": options,

@@ -1,4 +1,9 @@
-"""``chat-rec ranking``: show and fit the versioned fusion weights (``ranking/vN.yaml``)."""
+"""``chat-rec ranking``: show and fit ranking configs.
+
+``fit --train`` fits the learned ranker (LightGBM LambdaRank) on ReDial training dialogs
+and writes ``ranking/vN-ltr/``; ``fit --dev`` fits the weighted sum's weights
+(``ranking/vN.yaml``) by coordinate ascent on a dev set.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ FIT_FEATURES = ("popularity", "collab", "seed", "lexical", "category", "tag", "t
 
 
 def next_version(folder: Path) -> str:
-    numbers = [int(m.group(1)) for p in folder.glob("v*.yaml") if (m := re.fullmatch(r"v(\d+)", p.stem))]
+    numbers = [int(m.group(1)) for p in folder.glob("v*") if (m := re.match(r"v(\d+)", p.stem))]
     return f"v{max(numbers, default=0) + 1}"
 
 
@@ -33,7 +38,15 @@ def show(path: Path = typer.Argument(BUILTIN_RANKING)) -> None:
 
 @app.command()
 def fit(
-    dev: Path = typer.Option(..., "--dev", help="dev dialogs: ReDial JSONL or INSPIRED TSV"),
+    dev: Path | None = typer.Option(None, "--dev", help="weighted sum: dev dialogs (ReDial JSONL or INSPIRED TSV)"),
+    train: list[Path] = typer.Option(
+        [], "--train", help="learned ranker: ReDial training dialogs (JSONL; repeat for several files)"
+    ),
+    holdout: int = typer.Option(400, "--holdout", help="--train: dialogs held out to validate on (0: fit on all)"),
+    folds: int = typer.Option(5, "--folds", help="--train: K for the K-fold signals"),
+    rounds: int = typer.Option(200, "--rounds", help="--train: boosting rounds"),
+    leaves: int = typer.Option(31, "--leaves", help="--train: leaves per tree"),
+    rerank: int = typer.Option(300, "--rerank", help="--train: the model reorders the weighted sum's first N"),
     movies: Path | None = typer.Option(None, "--movies", help="ReDial movies.csv (ReDial dev sets)"),
     movielens: Path | None = typer.Option(None, "--movielens", help="MovieLens-small folder (INSPIRED dev sets)"),
     metadata: Path | None = typer.Option(None, "--metadata", help="MovieLens movies_w_keywords.csv"),
@@ -47,22 +60,28 @@ def fit(
     cache: Path | None = typer.Option(None, "--cache"),
     passes: int = typer.Option(3, "--passes"),
 ) -> None:
-    """Fit the fusion weights by coordinate ascent on a coarse grid; report the dev score.
+    """Fit a learned ranker (--train) or the weighted sum's weights (--dev); report the figures.
 
-    The objective is the mean of Recall@10 and Recall@50 over all and over new targets.
-    Also reports a 2-fold split by dialog (fit on one half, score the other) as an
+    With --train: a LightGBM LambdaRank model over the agent's features, each example's
+    co-mention signals built without its own dialog (K-fold), validated on held-out
+    training dialogs against the --base weighted sum, written to ranking/vN-ltr/.
+
+    With --dev: the objective is the mean of Recall@10 and Recall@50 over all and over new
+    targets. Also reports a 2-fold split by dialog (fit on one half, score the other) as an
     estimate of how much of the gain is overfitting.
     """
+    if train:
+        _fit_learned(train, movies, metadata, tmdb, base, out, cache, holdout, folds, rounds, leaves, rerank)
+        return
+    if dev is None:
+        raise typer.BadParameter("pass --train (learned ranker) or --dev (weighted sum)")
     from chat_rec.agent.rank import load_ranking_config
-    from chat_rec.cli.eval_crs import _cache, _interactions
+    from chat_rec.cli.eval_crs import _cache, _interactions, training_logs
     from chat_rec.eval.crs_bench import evaluate, fit_weights, split_run
     from chat_rec.eval.crs_run import BenchSpec, prepare_inspired, prepare_redial
 
-    if not interactions and dev.suffix == ".jsonl":
-        sibling = dev.parent / "train_sample.jsonl"
-        if sibling.exists() and sibling.resolve() != dev.resolve():
-            interactions = [sibling]
-    spec = BenchSpec(dev, _cache(cache), limit, _interactions(interactions, [], []))
+    logs = _interactions(interactions, [], []) if interactions or dev.suffix != ".jsonl" else training_logs(dev)
+    spec = BenchSpec(dev, _cache(cache), limit, logs)
     if dev.suffix == ".tsv":
         if movielens is None:
             raise typer.BadParameter("INSPIRED dev sets need --movielens")
@@ -101,3 +120,54 @@ def fit(
     typer.echo(
         f"Score it with `chat-rec eval redial ... --ranking {path}`; serve it with CHAT_REC_RANKING_CONFIG={path}."
     )
+
+
+def _fit_learned(
+    train: list[Path],
+    movies: Path | None,
+    metadata: Path | None,
+    tmdb: Path | None,
+    base_path: Path,
+    out: Path | None,
+    cache: Path | None,
+    holdout: int,
+    folds: int,
+    rounds: int,
+    leaves: int,
+    rerank: int,
+) -> None:
+    from chat_rec.agent.rank import load_ranking_config
+    from chat_rec.cli.eval_crs import _cache
+    from chat_rec.eval.crs_fit import fit as fit_model
+    from chat_rec.eval.crs_fit import read_training
+    from chat_rec.eval.crs_ltr import LtrParams, write_model
+    from chat_rec.eval.crs_run import redial_setup
+
+    if movies is None:
+        raise typer.BadParameter("--train needs --movies (the ReDial movies.csv)")
+    base = load_ranking_config(base_path)
+    setup = redial_setup(_cache(cache), movies, metadata, tmdb=tmdb)
+    data = read_training(setup, train)
+    typer.echo(f"{len(data.dialogs)} training dialogs, {len(data.turns)} recommender turns naming a film")
+    params = LtrParams(rounds=rounds, leaves=leaves, rerank=rerank)
+    outcome = fit_model(data, base, params, holdout, folds, progress=typer.echo)
+    keys = ("recall@1", "recall@10", "recall@50", "recall_new@1", "recall_new@10", "recall_new@50", "ndcg@10")
+    for name, metrics in outcome.validation.items():
+        typer.echo(f"validation {name:10s} " + " ".join(f"{k}={metrics[k]:.3f}" for k in keys))
+    folder = PROJECT_ROOT / "ranking"
+    target = out or folder / f"{next_version(folder)}-ltr"
+    description = (
+        f"LightGBM LambdaRank over the agent's features, reordering the first {rerank} of {base.version}'s "
+        f"weighted sum (its weights are the fallback); fitted by `chat-rec ranking fit --train` on "
+        f"{outcome.fit_dialogs} ReDial training dialogs ({outcome.examples} turns), {folds}-fold signals"
+    )
+    if outcome.validation:
+        learned, weighted = outcome.validation["learned"], outcome.validation[base.version]
+        description += (
+            f"; on {holdout} held-out training dialogs R@10 / R@50 {learned['recall@10']:.3f} / "
+            f"{learned['recall@50']:.3f}, new {learned['recall_new@10']:.3f} / {learned['recall_new@50']:.3f} "
+            f"({base.version}: {weighted['recall@10']:.3f} / {weighted['recall@50']:.3f}, new "
+            f"{weighted['recall_new@10']:.3f} / {weighted['recall_new@50']:.3f})"
+        )
+    path = write_model(outcome.booster, target, target.name, base, params, outcome.logs, description + ".")
+    typer.echo(f"wrote {path}; score it with `chat-rec eval redial ... --ranking {target}`")

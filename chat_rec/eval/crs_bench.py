@@ -31,8 +31,8 @@ from typing import Any
 import numpy as np
 
 from chat_rec.agent.preferences import Preferences
-from chat_rec.agent.rank import RankingConfig
-from chat_rec.agent.retrieve import FEATURES, Candidates, UserContext, retrieve
+from chat_rec.agent.rank import RankingConfig, score
+from chat_rec.agent.retrieve import FEATURES, Candidates, UserContext, query_texts, retrieve
 from chat_rec.agent.understand import Understander
 from chat_rec.eval.crs_data import EvalTurn, Utterance
 from chat_rec.eval.crs_metrics import summarise
@@ -70,6 +70,7 @@ class BenchRun:
     seconds: float
     link_recall: float
     extra: dict[str, Any] = field(default_factory=dict)
+    cpu_seconds: float = 0.0  # CPU time of this process for the features (less load-dependent than ``seconds``)
 
     @property
     def unknown_targets(self) -> int:
@@ -131,18 +132,23 @@ def run_features(
     unknown_by_dialog: dict[str, int] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> BenchRun:
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     understander = Understander(space.catalog, space.linker)
     parsed: dict[int, Preferences] = {}
     scored: list[ScoredTurn] = []
     found = total = 0
-    for n, turn in enumerate(turns):
+    read_turns: list[Preferences] = []
+    for turn in turns:
         prefs = context_preferences(understander, turn.context, options, parsed)
         total += len(turn.mentioned)
         read = {*prefs.liked_items, *prefs.disliked_items}
         found += len(set(turn.mentioned) & read)
         if options.annotated_mentions:  # the data set's own mention labels, where the reader missed one
             prefs.liked_items.extend(i for i in turn.mentioned if i not in read)
+        read_turns.append(prefs)
+    # one batch through the model for every query not in the embedding cache yet
+    space.embedder.embed(list(dict.fromkeys(t for p in read_turns if (t := query_texts(space, p)[1]) is not None)))
+    for n, (turn, prefs) in enumerate(zip(turns, read_turns)):
         candidates = retrieve(space, prefs, UserContext(), signals, n=options.n_retrieve, keep_named=True)
         where = {item_id: row for row, item_id in enumerate(candidates.ids)}
         named = [where[i] for i in candidates.routes.get("named", [])]
@@ -150,33 +156,52 @@ def run_features(
         if progress:
             progress(n + 1)
     seconds = time.perf_counter() - started
-    return BenchRun(space, signals, scored, dict(unknown_by_dialog or {}), seconds, found / total if total else 1.0)
+    link_recall = found / total if total else 1.0
+    run = BenchRun(space, signals, scored, dict(unknown_by_dialog or {}), seconds, link_recall)
+    run.cpu_seconds = time.process_time() - cpu_started
+    return run
+
+
+def target_ranks(scores: np.ndarray, rows: Sequence[int | None], left_out: Sequence[int] = ()) -> list[int | None]:
+    """0-based rank of each row in ``scores`` sorted best first, ties by row (a stable
+    sort), without sorting: the number of rows ahead of it. Rows in ``left_out`` are not
+    in the list at all; a target among them (or ``None``) has no rank."""
+    scores = scores.astype(np.float64, copy=True)
+    if len(left_out):
+        scores[list(left_out)] = -np.inf
+    out: list[int | None] = []
+    for row in rows:
+        if row is None or not np.isfinite(scores[row]):
+            out.append(None)
+            continue
+        value = scores[row]
+        out.append(int(np.count_nonzero(scores > value) + np.count_nonzero(scores[:row] == value)))
+    return out
 
 
 def config_ranks(
-    run: BenchRun, weights: np.ndarray, whole_list: bool = False
+    run: BenchRun, config: RankingConfig, whole_list: bool = False
 ) -> tuple[list[int | None], list[bool], float]:
-    """0-based rank of every target under one weight vector, the new flags, grounded rate.
+    """0-based rank of every target under one ranking config, the new flags, grounded rate.
 
     ``whole_list`` keeps the items the user named in the ranking; otherwise they are left
-    out, as the agent leaves them out, and a target among them is a miss."""
+    out, as the agent leaves them out, and a target among them is a miss. Scores come from
+    :func:`chat_rec.agent.rank.score`, the agent's own call."""
     ranks: list[int | None] = []
     new: list[bool] = []
     grounded = shown = 0
     catalog = run.space.catalog
     for st in run.turns:
-        scores = st.candidates.features @ weights if st.candidates.ids else np.zeros(0)
-        left_out = set() if whole_list else set(st.named_rows)
-        if left_out:
-            scores[list(left_out)] = -np.inf  # last in the order, and never counted below
-        order = np.argsort(-scores, kind="stable")[: len(scores) - len(left_out)]
-        position = np.empty(len(scores), dtype=int)
-        position[order] = np.arange(len(order))
-        ranks.extend(None if row is None or row in left_out else int(position[row]) for row in st.target_rows)
+        scores = score(st.candidates, config, run.signals).astype(np.float64)
+        left_out = [] if whole_list else st.named_rows
+        ranks.extend(target_ranks(scores, st.target_rows, left_out))
         new.extend(st.turn.new)
-        top = [st.candidates.ids[j] for j in order[:10]]
+        if left_out:
+            scores[list(left_out)] = -np.inf
+        n_top = min(10, len(scores) - len(set(left_out)))
+        top: Sequence[int] = list(np.argpartition(-scores, n_top - 1)[:n_top]) if n_top > 0 else []
         shown += len(top)
-        grounded += sum(1 for i in top if i in catalog)
+        grounded += sum(1 for j in top if st.candidates.ids[j] in catalog)
     # targets outside the catalog are misses for every system
     ranks.extend([None] * run.unknown_targets)
     new.extend([True] * run.unknown_targets)
@@ -186,9 +211,9 @@ def config_ranks(
 def evaluate(run: BenchRun, config: RankingConfig) -> dict[str, Any]:
     """All-target keys from the whole list, new-item keys from the agent's policy (see the
     module docstring); both readings in full under ``whole_list`` and ``policy``."""
-    ranks, new, grounded = config_ranks(run, config.vector(), whole_list=True)
+    ranks, new, grounded = config_ranks(run, config, whole_list=True)
     whole = summarise(ranks, new)
-    ranks, new, policy_grounded = config_ranks(run, config.vector())
+    ranks, new, policy_grounded = config_ranks(run, config)
     policy = summarise(ranks, new)
     overall = {k: v for k, v in whole.items() if "_new" not in k and "_repeat" not in k}
     fresh = {k: v for k, v in policy.items() if "_new" in k}
@@ -210,8 +235,7 @@ def random_baseline(run: BenchRun, seed: int = 0) -> dict[str, float]:
     ranks: list[int | None] = []
     new: list[bool] = []
     for st in run.turns:
-        rng.shuffle(ids)
-        position = {item_id: i for i, item_id in enumerate(ids[:50])}
+        position = {item_id: i for i, item_id in enumerate(rng.sample(ids, 50))}
         ranks.extend(position.get(t) for t in st.turn.targets)
         new.extend(st.turn.new)
     ranks.extend([None] * run.unknown_targets)
@@ -233,6 +257,9 @@ def full_report(run: BenchRun, config: RankingConfig) -> dict[str, Any]:
         "dense": evaluate(run, single("dense", "dense-only")),
         "full": full,
     }
+    if config.model is not None:  # a learned config: its fallback on the same turns
+        fallback = RankingConfig(version=f"{config.version}+weights", weights=config.weights)
+        baselines["weighted sum"] = evaluate(run, fallback)
     ablation = {}
     for name, weight in config.weights.items():
         if weight == 0:
@@ -252,6 +279,7 @@ def full_report(run: BenchRun, config: RankingConfig) -> dict[str, Any]:
         "context_title_link_recall": run.link_recall,
         "features_seconds": run.seconds,
         "ms_per_turn": 1000 * run.seconds / max(1, len(run.turns)),
+        "cpu_ms_per_turn": 1000 * run.cpu_seconds / max(1, len(run.turns)),
         "features": list(FEATURES),
         **run.extra,
     }

@@ -63,7 +63,7 @@ def redial_dialogs(path: Path, titles: dict[str, str], limit: int | None = None)
             if not line.strip():
                 continue
             d = json.loads(line)
-            mentions = {k: clean_title(v) for k, v in (d.get("movieMentions") or {}).items()}
+            mentions = {k: clean_title(v or "") for k, v in (d.get("movieMentions") or {}).items()}  # some are null
             utterances = []
             for m in d["messages"]:
                 ids = re.findall(r"@(\d+)", m["text"])

@@ -70,7 +70,9 @@ def score_shown(
         kept_examples: list[str] = []
         for st in sampled:
             named = {st.candidates.ids[row] for row in st.named_rows}
-            ranked = [(i, s) for i, s in rank(st.candidates, config) if i not in named]  # the agent's policy
+            ranked = [
+                (i, s) for i, s in rank(st.candidates, config, run.signals) if i not in named
+            ]  # the agent's policy
             vectors = {i: run.space.vector(i) for i, _ in ranked[:60]}
             shortlist = mmr(ranked, vectors, settings.n_llm_candidates, settings.diversity)
             started = time.perf_counter()

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from chat_rec.agent.rank import RankingConfig, load_ranking_config
 from chat_rec.catalog.titles import TitleLinker
 from chat_rec.errors import InputError
@@ -28,6 +30,11 @@ class Interaction:
     path: Path
     kind: str  # redial | movielens | events
     weight: float = 1.0
+    source: str | None = None  # logs that share a source name are one source (default: one per file)
+
+    @property
+    def name(self) -> str:
+        return self.source or f"{self.kind}-{self.path.stem}"
 
 
 @dataclass
@@ -45,21 +52,27 @@ def _ingest(space: ItemSpace, home: Path, interactions: list[Interaction], dialo
     known = _manifest(settings)
     reports = []
     sources: set[str] = set()
+    groups: dict[str, list[Interaction]] = {}
     for log in interactions:
         if log.path.resolve() == dialogs.resolve():
             raise InputError(
                 "the evaluation dialogs cannot be an interaction log", "Pass training dialogs to --interactions."
             )
-        source = f"{log.kind}-{log.path.stem}"
+        groups.setdefault(log.name, []).append(log)
+    for source, logs in groups.items():
         sources.add(source)
         entry = known.get(source)
-        if entry is None or entry.get("weight") != log.weight:
-            mapping = InteractionMapping(kind=log.kind, source=source, weight=log.weight)  # type: ignore[arg-type]
-            frame, report = read_interactions(log.path, space.catalog, mapping)
-            save_events(settings, frame, report, weight=log.weight)
-            reports.append(report.to_dict())
-        else:
+        weight = logs[0].weight
+        if len(logs) == 1 and entry is not None and entry.get("weight") == weight:
             reports.append(entry["report"])
+            continue
+        frames = []  # several files of one source (ReDial's training dialogs in two files) are read again each run
+        for log in logs:
+            mapping = InteractionMapping(kind=log.kind, source=source, weight=weight)  # type: ignore[arg-type]
+            frame, report = read_interactions(log.path, space.catalog, mapping)
+            frames.append(frame)
+            reports.append(report.to_dict())
+        save_events(settings, pd.concat(frames, ignore_index=True), report, weight=weight)
     return load_signals(settings, space, include_feedback=False, only=sources), reports
 
 
@@ -71,8 +84,7 @@ def _progress(total: int, enabled: bool) -> Any:
     bar = tqdm(total=total, desc="turns", unit="turn")
 
     def step(n: int) -> None:
-        bar.n = n
-        bar.refresh()
+        bar.update(n - bar.n)  # redraws at most every tqdm ``mininterval``
         if n == total:
             bar.close()
 
@@ -87,6 +99,37 @@ def _open_with_signals(spec: BenchSpec, catalog_path: Path, mapping_path: Path) 
     return space, signals, reports
 
 
+@dataclass
+class RedialSetup:
+    """The ReDial catalog opened as an item space, and how dialog ids map to its items."""
+
+    space: ItemSpace
+    home: Path
+    titles: dict[str, str]  # ReDial movie id -> display title
+    to_item: dict[str, str | None]  # ReDial movie id -> catalog id (a film listed twice is one item)
+    stats: dict[str, Any]
+
+
+def redial_setup(
+    cache: Path,
+    movies: Path,
+    metadata: Path | None,
+    metadata_mapping: Path | None = None,
+    tmdb: Path | None = None,
+    progress: bool = True,
+) -> RedialSetup:
+    catalog_path, mapping_path, stats = build_redial_catalog(
+        movies, metadata, cache / "catalogs", metadata_mapping, tmdb
+    )
+    home = cache / catalog_path.stem
+    space = open_bench_space(home, catalog_path, mapping_path, catalog_path.stem.replace(".", "-"), progress)
+    titles = {i.id: space.catalog.display_title(i) for i in space.catalog.items}
+    aliases = redial_aliases(catalog_path)  # a film listed twice is one item, under either id
+    titles.update({dup: titles[kept] for dup, kept in aliases.items() if kept in titles})
+    to_item: dict[str, str | None] = {i: aliases.get(i, i) for i in titles}
+    return RedialSetup(space, home, titles, to_item, stats)
+
+
 def prepare_redial(
     spec: BenchSpec,
     movies: Path,
@@ -94,19 +137,13 @@ def prepare_redial(
     metadata_mapping: Path | None = None,
     tmdb: Path | None = None,
 ) -> tuple[BenchRun, dict[str, Any]]:
-    catalog_path, mapping_path, stats = build_redial_catalog(
-        movies, metadata, spec.cache / "catalogs", metadata_mapping, tmdb
-    )
-    space, signals, reports = _open_with_signals(spec, catalog_path, mapping_path)
-    titles = {i.id: space.catalog.display_title(i) for i in space.catalog.items}
-    aliases = redial_aliases(catalog_path)  # a film listed twice is one item, under either id
-    titles.update({dup: titles[kept] for dup, kept in aliases.items() if kept in titles})
-    dialogs = redial_dialogs(spec.dialogs, titles, spec.limit)
-    to_item: dict[str, str | None] = {i: aliases.get(i, i) for i in titles}
-    turns, unknown = eval_turns(dialogs, to_item)
+    setup = redial_setup(spec.cache, movies, metadata, metadata_mapping, tmdb, spec.progress)
+    signals, reports = _ingest(setup.space, setup.home, spec.interactions, spec.dialogs)
+    dialogs = redial_dialogs(spec.dialogs, setup.titles, spec.limit)
+    turns, unknown = eval_turns(dialogs, setup.to_item)
     progress = _progress(len(turns), spec.progress)
-    run = run_features(space, signals, turns, spec.options, unknown, progress)
-    info = {"benchmark": "redial", "dialogs": len(dialogs), "catalog": stats, "interactions": reports}
+    run = run_features(setup.space, signals, turns, spec.options, unknown, progress)
+    info = {"benchmark": "redial", "dialogs": len(dialogs), "catalog": setup.stats, "interactions": reports}
     run.extra = info
     return run, info
 

@@ -141,6 +141,7 @@ class CollabSignals(Signals):
         self._popularity = np.zeros(len(self.ids), dtype=np.float32)
         for s in self.sources:
             self._popularity += s.popularity * (s.weight / total)
+        self._popular_order = np.argsort(-self._popularity, kind="stable")
         digest = hashlib.sha256()
         for s in self.sources:
             digest.update(f"{s.name}:{s.weight}:{s.events}:{s.sessions}".encode())
@@ -155,8 +156,20 @@ class CollabSignals(Signals):
     def __bool__(self) -> bool:
         return bool(self.sources)
 
+    def has_logs(self) -> bool:
+        return any(s.name not in ("catalog", "feedback") and s.sessions > 0 for s in self.sources)
+
     def popularity(self, item_ids: Sequence[str]) -> list[float]:
-        return [float(self._popularity[self.row[i]]) if i in self.row else 0.0 for i in item_ids]
+        padded = np.append(self._popularity, np.float32(0.0))  # unknown ids read the last, zero, slot
+        rows = np.fromiter((self.row.get(i, -1) for i in item_ids), dtype=np.int64, count=len(item_ids))
+        values: list[float] = padded[rows].tolist()
+        return values
+
+    def popularity_rows(self, rows: np.ndarray, item_ids: Sequence[str], space_ids: Sequence[str]) -> np.ndarray:
+        if space_ids is self.ids or space_ids == self.ids:
+            values: np.ndarray = self._popularity[np.asarray(rows, dtype=np.int64)]
+            return values
+        return super().popularity_rows(rows, item_ids, space_ids)
 
     def popularity_vector(self) -> np.ndarray:
         return self._popularity
@@ -164,8 +177,8 @@ class CollabSignals(Signals):
     def top_popular(self, limit: int = 100) -> list[str]:
         if not self.sources:
             return []
-        order = np.argsort(-self._popularity, kind="stable")[:limit]
-        return [self.ids[j] for j in order if self._popularity[j] > 0]
+        order = self._popular_order[:limit]
+        return [self.ids[j] for j in order[self._popularity[order] > 0]]
 
     def related_vector(self, seeds: Sequence[str]) -> np.ndarray:
         """Co-occurrence with the seeds for every catalog row, 0..1 (zeros when unknown)."""
