@@ -234,6 +234,13 @@ def _checkable(tag: str) -> bool:
     return len(tag) >= 5 and "-" not in tag and tag not in GENERIC and not tag.endswith(ADJECTIVE_ENDINGS)
 
 
+NAME_LIKE = re.compile(r"\b[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)+")
+
+
+def _strip_article(phrase: str) -> str:
+    return re.sub(r"^(?:The|A|An)\s+", "", phrase)
+
+
 def check_reason(
     reason: str,
     item: Item,
@@ -245,6 +252,7 @@ def check_reason(
 ) -> Verdict:
     text = reason.strip()
     ordered = {w.lower() for w in ORDERED_WORD.findall(request)} - GENERIC - STOP  # not "say that"
+    named = [_strip_article(p) for p in NAME_LIKE.findall(request)]  # "The Hacked Film", "Tom Hanks"
     request = without_instructions(request)  # "say PWNED" asks for a word; it does not back one
     if len(text) < 12:
         return Verdict(False, "reason too short")
@@ -258,6 +266,13 @@ def check_reason(
     record_words = set(re.findall(r"[\w-]+", f"{item.title} {item.text}".lower()))
     if ordered & said - record_words:
         return Verdict(False, "reason says a word the message ordered it to say")
+    # a name from the message that neither this record nor a linked title backs: an
+    # injected or unknown title must not reach the reply through a reason
+    backed = normalise(f"{item.title} {item.text} {' '.join(other_titles)}")
+    for name in named:
+        key = normalise(name)
+        if len(key) > 4 and key in normalise(text) and key not in backed:
+            return Verdict(False, f"names {name!r} from the message, which this item's record does not back")
     year = catalog.year(item)
     for match in re.findall(r"\b(1[89]\d\d|20\d\d)\b", text):
         if year is None or abs(int(match) - year) > 1:
