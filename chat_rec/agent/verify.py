@@ -269,9 +269,10 @@ def check_reason(
     # a name from the message that neither this record nor a linked title backs: an
     # injected or unknown title must not reach the reply through a reason
     backed = normalise(f"{item.title} {item.text} {' '.join(other_titles)}")
+    spoken = normalise(text)
     for name in named:
         key = normalise(name)
-        if len(key) > 4 and key in normalise(text) and key not in backed:
+        if len(key) > 4 and key in spoken and key not in backed:
             return Verdict(False, f"names {name!r} from the message, which this item's record does not back")
     year = catalog.year(item)
     for match in re.findall(r"\b(1[89]\d\d|20\d\d)\b", text):
