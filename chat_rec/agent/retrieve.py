@@ -116,16 +116,24 @@ def query_texts(space: ItemSpace, prefs: Preferences) -> tuple[str, str | None]:
 
 
 def retrieve(
-    space: ItemSpace, prefs: Preferences, user: UserContext, signals: Signals, n: int = 100, keep_named: bool = False
+    space: ItemSpace,
+    prefs: Preferences,
+    user: UserContext,
+    signals: Signals,
+    n: int = 100,
+    keep_named: bool = False,
+    query_vector: np.ndarray | None = None,
 ) -> Candidates:
     """Candidates and their features. Items the user named are left out (they are not news
     to the user) unless ``keep_named``: benchmarks score the whole list, as published
-    systems are scored, and report the agent's policy by masking those rows."""
+    systems are scored, and report the agent's policy by masking those rows.
+    ``query_vector`` is the embedding of the text :func:`query_texts` returns, when the
+    caller has it already (benchmarks embed every turn's query in one batch)."""
     catalog = space.catalog
     named = [s for s in [*prefs.anchor_items, *prefs.liked_items] if s in space.row]
     query, embedded = query_texts(space, prefs)
     if embedded is not None:
-        qvec = space.embed_query(embedded)
+        qvec = query_vector if query_vector is not None else space.embed_query(embedded)
     else:  # only titles were named: search near them rather than near the words of their titles
         qvec = space.matrix[[space.row[s] for s in named]].mean(axis=0)
         qvec /= np.linalg.norm(qvec) or 1.0

@@ -146,10 +146,16 @@ def run_features(
         if options.annotated_mentions:  # the data set's own mention labels, where the reader missed one
             prefs.liked_items.extend(i for i in turn.mentioned if i not in read)
         read_turns.append(prefs)
-    # one batch through the model for every query not in the embedding cache yet
-    space.embedder.embed(list(dict.fromkeys(t for p in read_turns if (t := query_texts(space, p)[1]) is not None)))
-    for n, (turn, prefs) in enumerate(zip(turns, read_turns)):
-        candidates = retrieve(space, prefs, UserContext(), signals, n=options.n_retrieve, keep_named=True)
+    # every turn's query through the model in one batch (data set text, so the disk cache
+    # keeps it for the next run), then handed to retrieve instead of one model call a turn
+    texts = [query_texts(space, p)[1] for p in read_turns]
+    unique = list(dict.fromkeys(t for t in texts if t is not None))
+    vectors = dict(zip(unique, space.embedder.embed(unique))) if unique else {}
+    for n, (turn, prefs, text) in enumerate(zip(turns, read_turns, texts)):
+        qvec = vectors[text] if text is not None else None
+        candidates = retrieve(
+            space, prefs, UserContext(), signals, n=options.n_retrieve, keep_named=True, query_vector=qvec
+        )
         where = {item_id: row for row, item_id in enumerate(candidates.ids)}
         named = [where[i] for i in candidates.routes.get("named", [])]
         scored.append(ScoredTurn(turn, candidates, [where.get(t) for t in turn.targets], prefs, named))
