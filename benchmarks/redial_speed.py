@@ -8,7 +8,7 @@ interaction log. Prints turns, wall and CPU seconds, and ms per turn for each st
 and for the two together (reading + retrieval + features, then scoring). Run twice: the
 first run also embeds every query once into the cache under ``--cache``.
 
-    .venv/bin/python benchmarks/redial_speed.py --limit 1400          # about 3,000 turns
+    .venv/bin/python benchmarks/redial_speed.py                       # 1,020 dialogs, about 3,000 turns
     .venv/bin/python benchmarks/redial_speed.py --limit 200 --profile /tmp/redial.prof
 
 Needs ``../shared/data`` (ReDial, MovieLens keywords, TMDB); exits with a message without it.
@@ -31,15 +31,21 @@ DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dialogs", type=Path, default=DATA / "redial" / "train_more.jsonl")
-    parser.add_argument("--interactions", type=Path, default=DATA / "redial" / "train_sample.jsonl")
-    parser.add_argument("--limit", type=int, default=1400, help="first N dialogs (1,400 of train_more: ~3,000 turns)")
+    parser.add_argument("--data", type=Path, default=DATA, help="the shared data folder (default: ../shared/data)")
+    parser.add_argument("--dialogs", type=Path, default=None, help="default: DATA/redial/train_more.jsonl")
+    parser.add_argument("--interactions", type=Path, default=None, help="default: DATA/redial/train_sample.jsonl")
+    parser.add_argument(
+        "--limit", type=int, default=1020, help="first N dialogs (1,020 of train_more: about 3,000 turns)"
+    )
     parser.add_argument("--cache", type=Path, default=None, help="default: CHAT_REC_HOME/bench")
     parser.add_argument("--profile", type=Path, default=None, help="write a cProfile of both stages here")
     args = parser.parse_args()
-    movies = DATA / "redial" / "movies.csv"
+    data: Path = args.data
+    args.dialogs = args.dialogs or data / "redial" / "train_more.jsonl"
+    args.interactions = args.interactions or data / "redial" / "train_sample.jsonl"
+    movies = data / "redial" / "movies.csv"
     if not (args.dialogs.exists() and movies.exists()):
-        sys.exit(f"needs the ReDial data under {DATA} (see /work/shared/data/README)")
+        sys.exit(f"needs the ReDial data under {data}: pass --data (the shared data folder)")
     disable_telemetry()
 
     from chat_rec.eval.crs_bench import BenchOptions, full_report
@@ -54,7 +60,7 @@ def main() -> None:
     if profiler:
         profiler.enable()
     run, _ = prepare_redial(
-        spec, movies, DATA / "movielens25m" / "movies_w_keywords.csv", tmdb=DATA / "tmdb" / "tmdb_movies.csv"
+        spec, movies, data / "movielens25m" / "movies_w_keywords.csv", tmdb=data / "tmdb" / "tmdb_movies.csv"
     )
     scoring = time.perf_counter(), time.process_time()
     report = full_report(run, config)

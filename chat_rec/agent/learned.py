@@ -71,14 +71,32 @@ def learned_scores(
 ) -> np.ndarray:
     """Scores whose order is the model's over the weighted sum's first ``rerank`` rows
     (all rows when 0), then the weighted sum's order for the rest."""
-    weighted = (candidates.features @ weights).astype(np.float64)
-    n = len(weighted)
-    head = np.arange(n) if rerank <= 0 or rerank >= n else np.argsort(-weighted, kind="stable")[:rerank]
-    x = model_inputs(candidates, weights, inputs)[head]
-    predicted = np.asarray(booster.predict(x, num_threads=1), dtype=np.float64)
-    out = np.empty(n, dtype=np.float64)
-    out[head] = predicted
-    rest = np.setdiff1d(np.arange(n), head)
-    if len(rest):  # below every model score, in the weighted sum's order
-        out[rest] = predicted.min() - 1.0 - (weighted[rest].max() - weighted[rest])
+    return learned_scores_many(booster, [candidates], weights, inputs, rerank)[0]
+
+
+def learned_scores_many(
+    booster: Any, tables: list[Candidates], weights: np.ndarray, inputs: tuple[str, ...], rerank: int
+) -> list[np.ndarray]:
+    """:func:`learned_scores` of each table, with one model call for all of them (a
+    benchmark scores thousands of turns; the model scores each row on its own, so the
+    result is the same)."""
+    weighted = [(c.features @ weights).astype(np.float64) for c in tables]
+    heads = [
+        np.arange(len(w)) if rerank <= 0 or rerank >= len(w) else np.argsort(-w, kind="stable")[:rerank]
+        for w in weighted
+    ]
+    x = np.vstack([model_inputs(c, weights, inputs)[h] for c, h in zip(tables, heads)])
+    predicted_all = np.asarray(booster.predict(x, num_threads=1), dtype=np.float64)
+    out: list[np.ndarray] = []
+    start = 0
+    for w, head in zip(weighted, heads):
+        predicted = predicted_all[start : start + len(head)]
+        start += len(head)
+        n = len(w)
+        scores = np.empty(n, dtype=np.float64)
+        scores[head] = predicted
+        rest = np.setdiff1d(np.arange(n), head)
+        if len(rest):  # below every model score, in the weighted sum's order
+            scores[rest] = predicted.min() - 1.0 - (w[rest].max() - w[rest])
+        out.append(scores)
     return out

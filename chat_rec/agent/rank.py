@@ -104,6 +104,24 @@ def score(candidates: Candidates, config: RankingConfig, signals: Signals | None
     return scores
 
 
+def score_many(tables: list[Candidates], config: RankingConfig, signals: Signals | None = None) -> list[np.ndarray]:
+    """:func:`score` of each table; a learned model scores all of them in one call
+    (benchmarks score thousands of turns with the same config)."""
+    if config.model is None or not uses_model(config, signals):
+        return [score(c, config, signals) for c in tables]
+    from chat_rec.agent.learned import learned_scores_many
+
+    out = [np.zeros(0, dtype=np.float32) for _ in tables]
+    rows = [k for k, c in enumerate(tables) if c.ids]
+    for start in range(0, len(rows), 500):  # 500 turns of 300 rows: ~40 MB of model inputs at a time
+        chunk = rows[start : start + 500]
+        booster, inputs = config.booster(), tuple(config.inputs)
+        scores = learned_scores_many(booster, [tables[k] for k in chunk], config.vector(), inputs, config.rerank)
+        for k, values in zip(chunk, scores):
+            out[k] = values
+    return out
+
+
 def rank(candidates: Candidates, config: RankingConfig, signals: Signals | None = None) -> list[tuple[str, float]]:
     scores = score(candidates, config, signals)
     order = np.argsort(-scores, kind="stable")

@@ -77,6 +77,7 @@ class ChromaIndex:
         self.collection = self.client.get_or_create_collection(
             self.name, embedding_function=None, metadata=dict(HNSW_SETTINGS)
         )
+        self._count: int | None = None  # what :meth:`query` clamps to, read again after a write
 
     # manifest --------------------------------------------------------------
     def manifest(self) -> dict[str, Any]:
@@ -121,6 +122,7 @@ class ChromaIndex:
     def upsert(self, items: Sequence[Item], vectors: np.ndarray) -> None:
         if not items:
             return
+        self._count = None
         self.collection.upsert(
             ids=[i.id for i in items],
             embeddings=vectors.tolist(),
@@ -128,6 +130,7 @@ class ChromaIndex:
         )
 
     def delete(self, ids: Sequence[str]) -> None:
+        self._count = None
         for start in range(0, len(ids), 5000):
             self.collection.delete(ids=list(ids[start : start + 5000]))
 
@@ -144,7 +147,9 @@ class ChromaIndex:
         return ids, matrix
 
     def query(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
-        k = min(k, self.count())
+        if self._count is None:  # counting is a database read: once, then after each write
+            self._count = self.count()
+        k = min(k, self._count)
         if k <= 0:
             return []
         result = self.collection.query(query_embeddings=[vector.tolist()], n_results=k, include=["distances"])
