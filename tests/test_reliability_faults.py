@@ -118,11 +118,12 @@ def test_model_server_answering_garbage(agent: Agent, bad_server: tuple[str, dic
 
 def test_model_server_slower_than_the_timeout(agent: Agent, bad_server: tuple[str, dict[str, object]]) -> None:
     url, behaviour = bad_server
-    behaviour["delay"] = 8.0
+    behaviour["delay"] = 40.0
     agent.llm = OpenAICompatLLM(url, None, "m", timeout_s=1)
     started = time.monotonic()
     _degraded(agent, "failed")
-    assert time.monotonic() - started < 8  # gave up at the timeout (one retry), not after the server
+    # gave up at the timeout (one retry), long before the server would have answered
+    assert time.monotonic() - started < 30
 
 
 # the index ------------------------------------------------------------------------------

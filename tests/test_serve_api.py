@@ -250,7 +250,7 @@ def test_readyz_says_503_when_the_store_is_unreachable(server: Server) -> None:
         answer = server.client().get("/readyz")
         assert answer.status_code == 503
         checks = answer.json()["checks"]
-        assert checks["store"]["ok"] is False and "cannot be read" in checks["store"]["detail"]
+        assert checks["store"]["ok"] is False and "reading the store" in checks["store"]["detail"]
         assert checks["catalog"]["ok"] and checks["index"]["ok"]
     finally:
         moved.rename(store)

@@ -122,9 +122,11 @@ def test_writers_in_other_processes_are_seen_at_once(db: Store, target: str) -> 
 
 
 def test_an_unreachable_database_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(StoreError, match="cannot open the store"):
+    with pytest.raises(StoreError, match="opening the store") as refused:
         Store("postgresql://chatrec@127.0.0.1:9/nowhere")
+    assert "CHAT_REC_DATABASE_URL" in refused.value.hint
     store = Store(tmp_path / "s.sqlite3")
     (tmp_path / "s.sqlite3").rename(tmp_path / "gone.sqlite3")
-    with pytest.raises(StoreError, match="cannot be read"):
+    with pytest.raises(StoreError, match="reading the store") as gone:
         store.ping()
+    assert str(tmp_path) in gone.value.hint

@@ -72,7 +72,7 @@ class Store:
             self.engine = make_engine(self.url)
             migrate(self.engine)
         except (OSError, sa.exc.SQLAlchemyError) as exc:
-            raise StoreError(f"cannot open the store at {self._where()}: {short(exc)}") from exc
+            raise self._error("opening", exc) from exc
         self.db = RawSQL(self.engine)
         self._lock = threading.RLock()  # one writer at a time in this process (SQLite has one anyway)
 
@@ -100,7 +100,7 @@ class Store:
             with self.engine.connect() as conn:
                 conn.execute(sa.text("SELECT COUNT(*) FROM users")).scalar()
         except Exception as exc:  # sqlite3 and psycopg raise their own types
-            raise StoreError(f"the store at {self._where()} cannot be read: {short(exc)}") from exc
+            raise self._error("reading", exc) from exc
 
     # plumbing ----------------------------------------------------------------
     def _error(self, doing: str, exc: BaseException) -> StoreError:
@@ -114,6 +114,10 @@ class Store:
             hint = f"Make {self.path.parent} writable, or set CHAT_REC_HOME to a writable folder."
         elif "full" in text or "disk" in text:
             hint = f"Free disk space where {where} lives, then try again (your data was not changed)."
+        elif "refused" in text or "could not connect" in text or "could not translate host" in text:
+            hint = "Start the database server, or check CHAT_REC_DATABASE_URL (host, port, user, password)."
+        elif "unable to open" in text or "no such file" in text:
+            hint = f"Check that {self.path.parent} exists and is writable, or set CHAT_REC_HOME to a folder that is."
         elif "not a database" in text or "malformed" in text or "corrupt" in text:
             hint = f"The store file is damaged: move {self.path} aside (a new one is created) or restore a backup."
         else:
