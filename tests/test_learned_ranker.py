@@ -188,3 +188,77 @@ def test_fit_on_a_tiny_synthetic_log_writes_a_model_that_loads(space: ItemSpace,
     write_model(outcome.booster, folder, "v9-ltr", BASE, params, outcome.logs, "tiny")
     config = load_ranking_config(folder)
     assert config.booster() is not None and config.rerank == 100
+    # the options through the same path: validated in memory, written, loaded with their inputs
+    both = LtrParams(rounds=10, leaves=7, min_data_in_leaf=5, rerank=100, policy=True, relative=True)
+    outcome = fit(data, BASE, both, holdout=6, folds=3)
+    assert outcome.validation["learned"]["n_targets"] == 18
+    write_model(outcome.booster, tmp_path / "v10-ltr", "v10-ltr", BASE, both, outcome.logs, "tiny")
+    assert tuple(load_ranking_config(tmp_path / "v10-ltr").inputs) == both.inputs
+
+
+def test_relative_inputs_place_each_candidate_in_its_own_list() -> None:
+    from chat_rec.agent.learned import MODEL_INPUTS, RELATIVE_FEATURES, RELATIVE_INPUTS, model_inputs
+
+    cands = _candidates(np.random.default_rng(3))
+    weights = BASE.vector()
+    inputs = (*MODEL_INPUTS, *RELATIVE_INPUTS)
+    x = model_inputs(cands, weights, inputs)
+    assert np.array_equal(x[:, : len(MODEL_INPUTS)], model_inputs(cands, weights))  # the v6 columns unchanged
+    rank = x[:, inputs.index("weighted_rank")]
+    assert int(rank[int(np.argmax(cands.features @ weights))]) == 0
+    assert sorted(rank.astype(int).tolist()) == list(range(len(cands.ids)))
+    for name in RELATIVE_FEATURES:
+        gap = x[:, inputs.index(f"{name}_gap")]
+        assert gap.max() == 0.0 and np.allclose(gap, cands.column(name) - cands.column(name).max())
+    # a row's inputs do not depend on which rows the model is later shown
+    assert np.array_equal(model_inputs(cands, weights, inputs)[[5, 2]], x[[5, 2]])
+
+
+def test_policy_examples_leave_out_named_films_and_repeats() -> None:
+    """The agent's list never names a film the user named: a policy example has no named
+    row, and only new targets are positives (a turn whose only target is a repeat teaches nothing)."""
+    from chat_rec.eval.crs_ltr import LtrParams, examples
+
+    rng = np.random.default_rng(4)
+    cands = _candidates(rng)
+    weighted = cands.features @ BASE.vector()
+    top = [int(j) for j in np.argsort(-weighted)[:3]]
+    both = SimpleNamespace(
+        candidates=cands,
+        target_rows=[top[0], top[2]],
+        named_rows=[top[0], top[1]],
+        turn=SimpleNamespace(new=[False, True]),
+    )
+    only_repeat = SimpleNamespace(
+        candidates=cands, target_rows=[top[0]], named_rows=[top[0]], turn=SimpleNamespace(new=[False])
+    )
+    whole = LtrParams(rerank=10, relative=True)
+    x, y, groups = examples([both, only_repeat], BASE.vector(), whole)  # type: ignore[list-item]
+    assert groups == [10, 10] and y.sum() == 3 and x.shape[1] == len(whole.inputs)
+    policy = LtrParams(rerank=10, policy=True)
+    x, y, groups = examples([both, only_repeat], BASE.vector(), policy)  # type: ignore[list-item]
+    assert groups == [8] and y.sum() == 1  # the 10 rows the model reorders, less the 2 named
+    weighted_column = x[:, policy.inputs.index("weighted")]
+    assert weighted[top[0]] not in weighted_column and weighted[top[1]] not in weighted_column
+    assert weighted_column[int(np.argmax(y))] == weighted[top[2]]
+
+
+def test_a_model_with_relative_inputs_writes_and_ranks(tmp_path: Path) -> None:
+    from chat_rec.eval.crs_ltr import LtrParams, examples, train, write_model
+
+    rng = np.random.default_rng(5)
+    turns = []
+    for _ in range(60):
+        cands = _candidates(rng)
+        target = int(np.argmax(cands.column("dense") - cands.column("dense").max() + cands.column("seed")))
+        turns.append(
+            SimpleNamespace(candidates=cands, target_rows=[target], named_rows=[], turn=SimpleNamespace(new=[True]))
+        )
+    params = LtrParams(rounds=10, leaves=7, min_data_in_leaf=5, rerank=0, relative=True)
+    x, y, groups = examples(turns, BASE.vector(), params)  # type: ignore[arg-type]
+    folder = tmp_path / "v9-ltr"
+    write_model(train(x, y, groups, params), folder, "v9-ltr", BASE, params, "abc123", "test model")
+    config = load_ranking_config(folder)
+    assert tuple(config.inputs) == params.inputs and "weighted_rank" in config.inputs
+    cands = _candidates(np.random.default_rng(6))
+    assert np.array_equal(score(cands, config, _Logs()), score(cands, load_ranking_config(folder), _Logs()))

@@ -32,14 +32,28 @@ log = logging.getLogger(__name__)
 ROUTES = ("dense", "lexical", "neighbours", "collab", "popular", "people", "series")
 EXTRA_INPUTS = ("weighted", *(f"route_{r}" for r in ROUTES), "n_named")
 MODEL_INPUTS = (*FEATURES, *EXTRA_INPUTS)
+# Where a candidate stands in its own turn's list: a tree sees one row at a time, so
+# "dense .42" means nothing until it knows the best dense score of that turn was .45.
+RELATIVE_FEATURES = ("dense", "seed", "popularity", "collab", "tag")
+RELATIVE_INPUTS = ("weighted_rank", *(f"{name}_gap" for name in RELATIVE_FEATURES))
 
 
 def model_inputs(candidates: Candidates, weights: np.ndarray, inputs: tuple[str, ...] = MODEL_INPUTS) -> np.ndarray:
-    """One row per candidate: the features, the weighted sum, route flags, named count."""
+    """One row per candidate: the features, the weighted sum, route flags, named count and,
+    when ``inputs`` asks for them, the :data:`RELATIVE_INPUTS` (computed over the whole list,
+    so a row's value does not depend on which rows the model is shown)."""
     n = len(candidates.ids)
     weighted = candidates.features @ weights
     columns: dict[str, np.ndarray] = {name: candidates.features[:, j] for j, name in enumerate(FEATURES)}
     columns["weighted"] = weighted
+    if n and any(name in RELATIVE_INPUTS for name in inputs):
+        order = np.argsort(-weighted, kind="stable")
+        position = np.empty(n, dtype=np.float32)
+        position[order] = np.arange(n, dtype=np.float32)
+        columns["weighted_rank"] = position
+        for name in RELATIVE_FEATURES:
+            column = columns[name]
+            columns[f"{name}_gap"] = column - column.max()
     where = {item_id: row for row, item_id in enumerate(candidates.ids)}
     for route in ROUTES:
         flags = np.zeros(n, dtype=np.float32)

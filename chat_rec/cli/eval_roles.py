@@ -52,34 +52,27 @@ def roles(
     for role_set in role_sets:
         parse_roles(role_set)  # a typo fails before any model work
     home = cache or get_settings().home / "bench"
-    runs: list[tuple[str, Any]] = []
+    runs: list[tuple[str, Any, Path]] = []
     if redial:
         if movies is None:
             raise InputError("--redial needs --movies", "Pass ReDial's movies.csv.")
-        train = redial.parent / "train_sample.jsonl"
-        from chat_rec.eval.crs_run import Interaction
+        from chat_rec.cli.eval_crs import training_logs
 
-        logs = [Interaction(train, "redial")] if train.exists() and train.resolve() != redial.resolve() else []
-        runs.append(
-            (
-                "ReDial",
-                prepare_redial(BenchSpec(redial, home, None, logs, BenchOptions()), movies, metadata, None, tmdb)[0],
-            )
-        )
+        logs = training_logs(redial)  # the same logs as `eval redial`
+        spec = BenchSpec(redial, home, None, logs, BenchOptions())
+        runs.append(("ReDial", prepare_redial(spec, movies, metadata, None, tmdb)[0], BENCHMARK_RANKING))
     if inspired:
         if movielens is None:
             raise InputError("--inspired needs --movielens", "Pass the MovieLens-small folder.")
-        runs.append(
-            (
-                "INSPIRED",
-                prepare_inspired(BenchSpec(inspired, home, None, [], BenchOptions()), movielens, metadata, tmdb)[0],
-            )
-        )
+        from chat_rec.cli.eval_crs import INSPIRED_RANKING
+
+        spec = BenchSpec(inspired, home, None, [], BenchOptions())
+        runs.append(("INSPIRED", prepare_inspired(spec, movielens, metadata, tmdb)[0], INSPIRED_RANKING))
     settings = get_settings(llm=llm)
     model = make_llm(settings)
-    config = ranking(None, BENCHMARK_RANKING)
     rows: list[dict[str, Any]] = []
-    for name, run in runs:
+    for name, run, default in runs:
+        config = ranking(None, default)  # each data set's own benchmark default, as `eval redial|inspired`
         for role_set in role_sets:
             row = score_role_set(run, config, settings, model, role_set, turns)
             rows.append({"data": name, "llm": model.name if model else None, **row})

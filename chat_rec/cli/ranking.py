@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 import yaml
 
 from chat_rec.settings import BUILTIN_RANKING, PROJECT_ROOT
+
+if TYPE_CHECKING:
+    from chat_rec.eval.crs_ltr import LtrParams
 
 app = typer.Typer(no_args_is_help=True, help="Ranking configs: show them, fit them on a dev set.")
 
@@ -47,6 +51,12 @@ def fit(
     rounds: int = typer.Option(200, "--rounds", help="--train: boosting rounds"),
     leaves: int = typer.Option(31, "--leaves", help="--train: leaves per tree"),
     rerank: int = typer.Option(300, "--rerank", help="--train: the model reorders the weighted sum's first N"),
+    policy: bool = typer.Option(
+        False, "--policy", help="--train: learn the agent's list (named films left out, new films the targets)"
+    ),
+    relative: bool = typer.Option(
+        False, "--relative", help="--train: add where each candidate stands in its turn's list as inputs"
+    ),
     movies: Path | None = typer.Option(None, "--movies", help="ReDial movies.csv (ReDial dev sets)"),
     movielens: Path | None = typer.Option(None, "--movielens", help="MovieLens-small folder (INSPIRED dev sets)"),
     metadata: Path | None = typer.Option(None, "--metadata", help="MovieLens movies_w_keywords.csv"),
@@ -71,7 +81,10 @@ def fit(
     estimate of how much of the gain is overfitting.
     """
     if train:
-        _fit_learned(train, movies, metadata, tmdb, base, out, cache, holdout, folds, rounds, leaves, rerank)
+        from chat_rec.eval.crs_ltr import LtrParams
+
+        params = LtrParams(rounds=rounds, leaves=leaves, rerank=rerank, policy=policy, relative=relative)
+        _fit_learned(train, movies, metadata, tmdb, base, out, cache, holdout, folds, params)
         return
     if dev is None:
         raise typer.BadParameter("pass --train (learned ranker) or --dev (weighted sum)")
@@ -132,15 +145,13 @@ def _fit_learned(
     cache: Path | None,
     holdout: int,
     folds: int,
-    rounds: int,
-    leaves: int,
-    rerank: int,
+    params: LtrParams,
 ) -> None:
     from chat_rec.agent.rank import load_ranking_config
     from chat_rec.cli.eval_crs import _cache
     from chat_rec.eval.crs_fit import fit as fit_model
     from chat_rec.eval.crs_fit import read_training
-    from chat_rec.eval.crs_ltr import LtrParams, write_model
+    from chat_rec.eval.crs_ltr import write_model
     from chat_rec.eval.crs_run import redial_setup
 
     if movies is None:
@@ -149,17 +160,20 @@ def _fit_learned(
     setup = redial_setup(_cache(cache), movies, metadata, tmdb=tmdb)
     data = read_training(setup, train)
     typer.echo(f"{len(data.dialogs)} training dialogs, {len(data.turns)} recommender turns naming a film")
-    params = LtrParams(rounds=rounds, leaves=leaves, rerank=rerank)
     outcome = fit_model(data, base, params, holdout, folds, progress=typer.echo)
     keys = ("recall@1", "recall@10", "recall@50", "recall_new@1", "recall_new@10", "recall_new@50", "ndcg@10")
     for name, metrics in outcome.validation.items():
         typer.echo(f"validation {name:10s} " + " ".join(f"{k}={metrics[k]:.3f}" for k in keys))
     folder = PROJECT_ROOT / "ranking"
     target = out or folder / f"{next_version(folder)}-ltr"
+    relative = " and their place in the list" if params.relative else ""
+    policy = ", the agent's list: new films only" if params.policy else ""
     description = (
-        f"LightGBM LambdaRank over the agent's features, reordering the first {rerank} of {base.version}'s "
-        f"weighted sum (its weights are the fallback); fitted by `chat-rec ranking fit --train` on "
-        f"{outcome.fit_dialogs} ReDial training dialogs ({outcome.examples} turns), {folds}-fold signals"
+        f"LightGBM LambdaRank over the agent's features{relative}, "
+        f"reordering the first {params.rerank} of {base.version}'s weighted sum (its weights are the fallback); "
+        f"fitted by `chat-rec ranking fit --train` on {outcome.fit_dialogs} ReDial training dialogs "
+        f"({outcome.examples} turns{policy}), "
+        f"{folds}-fold signals; {params.rounds} rounds, {params.leaves} leaves"
     )
     if outcome.validation:
         learned, weighted = outcome.validation["learned"], outcome.validation[base.version]

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from chat_rec.agent.learned import MODEL_INPUTS, model_inputs
+from chat_rec.agent.learned import MODEL_INPUTS, RELATIVE_INPUTS, model_inputs
 from chat_rec.agent.rank import RankingConfig
 from chat_rec.eval.crs_bench import BenchOptions, BenchRun, ScoredTurn, run_features
 from chat_rec.eval.crs_data import EvalTurn
@@ -43,7 +43,12 @@ class LtrParams:
     min_data_in_leaf: int = 50
     rerank: int = 300  # the weighted sum's first N candidates form each example's list
     policy: bool = False  # train on the agent's list (named items and repeats left out)
+    relative: bool = False  # add RELATIVE_INPUTS (where each candidate stands in its turn's list)
     seed: int = 0
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        return (*MODEL_INPUTS, *RELATIVE_INPUTS) if self.relative else MODEL_INPUTS
 
 
 def split_dialogs(dialog_ids: Sequence[str], holdout: int, seed: int = 0) -> tuple[list[str], list[str]]:
@@ -106,7 +111,9 @@ def examples(
     turns: Sequence[ScoredTurn], weights: np.ndarray, params: LtrParams
 ) -> tuple[np.ndarray, np.ndarray, list[int]]:
     """(inputs, labels, group sizes) over each turn's first ``rerank`` rows by the weighted
-    sum; turns with no target among them teach nothing and are left out."""
+    sum (the rows the model reorders when it ranks); turns with no target among them teach
+    nothing and are left out. With ``params.policy`` the films the user named leave each
+    list and only new targets are positives: the model learns the agent's own list."""
     xs: list[np.ndarray] = []
     ys: list[np.ndarray] = []
     groups: list[int] = []
@@ -115,22 +122,20 @@ def examples(
         if not cands.ids:
             continue
         weighted = cands.features @ weights
+        head = np.argsort(-weighted, kind="stable")[: params.rerank or len(weighted)]
         if params.policy:
-            weighted = weighted.astype(np.float64)
-            weighted[st.named_rows] = -np.inf
-        n_head = min(params.rerank or len(weighted), len(weighted) - (len(st.named_rows) if params.policy else 0))
-        head = np.argsort(-weighted, kind="stable")[:n_head]
+            head = head[~np.isin(head, st.named_rows)]
         targets = {
             row for row, new in zip(st.target_rows, st.turn.new) if row is not None and (new or not params.policy)
         }
         labels = np.array([1.0 if row in targets else 0.0 for row in head], dtype=np.float32)
         if not labels.any():
             continue
-        xs.append(model_inputs(cands, weights)[head])
+        xs.append(model_inputs(cands, weights, params.inputs)[head])
         ys.append(labels)
         groups.append(len(head))
     if not xs:
-        return np.zeros((0, len(MODEL_INPUTS)), dtype=np.float32), np.zeros(0, dtype=np.float32), []
+        return np.zeros((0, len(params.inputs)), dtype=np.float32), np.zeros(0, dtype=np.float32), []
     return np.vstack(xs), np.concatenate(ys), groups
 
 
@@ -138,7 +143,7 @@ def train(x: np.ndarray, y: np.ndarray, groups: list[int], params: LtrParams) ->
     """A LightGBM LambdaRank booster (deterministic: one thread, fixed seeds)."""
     import lightgbm
 
-    data = lightgbm.Dataset(x, y, group=groups, feature_name=list(MODEL_INPUTS), free_raw_data=False)
+    data = lightgbm.Dataset(x, y, group=groups, feature_name=list(params.inputs), free_raw_data=False)
     settings = {
         "objective": "lambdarank",
         "metric": "ndcg",
@@ -172,7 +177,7 @@ def write_model(
         "description": description,
         "weights": base.weights,
         "model": "model.txt",
-        "inputs": list(MODEL_INPUTS),
+        "inputs": list(params.inputs),
         "rerank": params.rerank,
         "logs": logs,
     }
@@ -184,7 +189,7 @@ def write_model(
 def in_memory_config(booster: Any, base: RankingConfig, params: LtrParams, version: str = "ltr") -> RankingConfig:
     """A learned config around a booster not yet written (validation during a fit)."""
     config = RankingConfig(
-        version=version, weights=base.weights, model="(in memory)", inputs=list(MODEL_INPUTS), rerank=params.rerank
+        version=version, weights=base.weights, model="(in memory)", inputs=list(params.inputs), rerank=params.rerank
     )
     config._booster, config._loaded = booster, True
     return config
