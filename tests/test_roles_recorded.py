@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from chat_rec.agent.preferences import Preferences
+from chat_rec.cli.eval import app
 from chat_rec.errors import LLMError
-from chat_rec.eval.roles import RoleTurn, load_turns, save_turns, spread_order
+from chat_rec.eval.roles import RoleTurn, load_turns, save_turns, score_role_set, spread_order
+from chat_rec.index.space import ItemSpace
 from chat_rec.llm.base import LLM, Message, until_stop, with_deadline
 from chat_rec.llm.recorded import RecordedLLM
+from chat_rec.settings import Settings
 from tests.helpers import RecordingLLM
 
 
@@ -83,3 +88,23 @@ def test_sampled_turns_round_trip(tmp_path: Path) -> None:
     )
     save_turns(tmp_path / "t.jsonl", [turn, turn])
     assert load_turns(tmp_path / "t.jsonl") == [turn, turn]
+
+
+def test_a_role_set_reports_after_every_turn_and_a_stopped_run_shows(
+    builtin_settings: Settings, space: ItemSpace, tmp_path: Path
+) -> None:
+    ids = [item.id for item in space.catalog.items[:8]]
+    ranked = [(i, 1.0 - n / 10) for n, i in enumerate(ids)]
+    turns = [
+        RoleTurn("a funny heist film", Preferences(), ranked, [ids[0]]),
+        RoleTurn("", Preferences(), ranked, ["x"]),
+    ]
+    seen: list[dict[str, Any]] = []
+    row = score_role_set(space, turns, builtin_settings, None, "none", progress=seen.append)
+    assert [r["partial"] for r in seen] == [True, False] and [r["turns"] for r in seen] == [1, 2]
+    assert row["turns"] == 2 and row["recall_shown@3"] == row["recall_ranking@3"] == 0.5  # the first turn's target
+    assert row["reasons_shown"] == 6 and row["repeated_reasons"] == 0 and row["prompts"]["reason"].startswith("reason@")
+    out = tmp_path / "rows.json"
+    out.write_text(json.dumps([{"data": "ReDial", **seen[0]}]), encoding="utf-8")
+    result = CliRunner().invoke(app, ["roles", "--show", str(out)], catch_exceptions=False)
+    assert result.exit_code == 0 and "| ReDial | none (partial) | 1 |" in result.output

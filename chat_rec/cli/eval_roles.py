@@ -48,6 +48,9 @@ def roles(
         help="folder keeping the sampled turns (request, reading, ranked candidates): a later run with the same "
         "--turns skips the benchmark's reading and ranking; delete it when the ranking changes",
     ),
+    show: Path | None = typer.Option(
+        None, "--show", help="print the table of a JSON file --out wrote (a stopped run's too) and exit"
+    ),
     replay: bool = typer.Option(
         False, "--replay", help="with --record: answers only from the file (no model; latency is not measured)"
     ),
@@ -60,6 +63,14 @@ def roles(
     from chat_rec.llm import make_llm
     from chat_rec.llm.roles import parse_roles
 
+    if show is not None:
+        if not show.exists():
+            raise InputError(f"{show} does not exist", "Pass the file a run wrote with --out.")
+        shown = json.loads(show.read_text(encoding="utf-8"))
+        typer.echo(table(shown))
+        if any(r.get("partial") for r in shown):
+            typer.echo("(a row marked partial covers the turns finished before the run stopped)")
+        return
     if llm not in ("llamacpp", "openai"):
         raise InputError(f"unknown --llm {llm!r}", "Use llamacpp or openai.")
     if not redial and not inspired:

@@ -120,6 +120,7 @@ def score_role_set(
         store = Store(Path(tmp) / "store.db")
         agent = Agent(settings, space, store, llm)
         recommend, intro = agent.prompt("recommend"), agent.prompt("intro")
+        prompts = {"prompts": {name: agent.prompt(name).ref for name in ("recommend", "pick", "reason")}}
         size = max(settings.n_llm_candidates, settings.pick_candidates if "pick" in agent.roles() else 0)
         for st in sampled:
             vectors = {i: space.vector(i) for i, _ in st.ranked}
@@ -147,9 +148,12 @@ def score_role_set(
                 row = _row(
                     roles, k, shown_hits, head_hits, (compose_ms, compose_cpu_ms, first_card_ms), counts, problems
                 )
-                progress({**row, "partial": len(shown_hits) < len(sampled), "turns_planned": len(sampled)})
+                progress({**row, **prompts, "partial": len(shown_hits) < len(sampled), "turns_planned": len(sampled)})
         store.close()
-    return _row(roles, k, shown_hits, head_hits, (compose_ms, compose_cpu_ms, first_card_ms), counts, problems)
+    return {
+        **_row(roles, k, shown_hits, head_hits, (compose_ms, compose_cpu_ms, first_card_ms), counts, problems),
+        **prompts,
+    }
 
 
 def _row(
@@ -189,13 +193,21 @@ def _row(
     }
 
 
+def _versions(row: dict[str, Any]) -> str:
+    """The prompt versions behind a row's model roles: " (pick@v2)"."""
+    used = row.get("prompts") or {}
+    roles = row["roles"].split(",")
+    refs = [used[n] for n, role in (("pick", "pick"), ("recommend", "explain")) if role in roles and n in used]
+    return f" ({', '.join(refs)})" if refs else ""
+
+
 def table(rows: list[dict[str, Any]]) -> str:
     """The rows as a Markdown table (what docs/roles.md holds per model)."""
     head = (
         "| data | roles | turns | shown R@3 | ranking R@3 | diff [95% CI] | specific (model / template) "
-        "| repeats | filled | compose p50 / p95 s | first card p50 s |"
+        "| repeats | filled | compose p50 / p95 s | CPU p50 s | first card p50 s |"
     )
-    lines = [head, "|" + "---|" * 11]
+    lines = [head, "|" + "---|" * 12]
     for r in rows:
         model = (
             "-"
@@ -208,10 +220,11 @@ def table(rows: list[dict[str, Any]]) -> str:
             else f"{r['template_specific_share']:.2f} of {r['template_reasons_shown']}"
         )
         lines.append(
-            f"| {r.get('data', '')} | {r['roles']} | {r['turns']} | {r['recall_shown@3']:.3f} | {r['recall_ranking@3']:.3f} "
+            f"| {r.get('data', '')} | {r['roles']}{_versions(r)}{' (partial)' if r.get('partial') else ''} | {r['turns']} | {r['recall_shown@3']:.3f} | {r['recall_ranking@3']:.3f} "
             f"| {r['recall_diff']:+.3f} [{r['recall_diff_ci'][0]:+.3f}, {r['recall_diff_ci'][1]:+.3f}] "
             f"| {r['specific_share']:.2f} ({model} / {template}) | {r['repeated_reasons']} "
             f"| {r['pick_slots_filled_by_ranking']} | {r['compose_ms_p50'] / 1000:.1f} / {r['compose_ms_p95'] / 1000:.1f} "
+            f"| {r.get('compose_cpu_ms_p50', 0) / 1000:.1f} "
             f"| {r['first_card_ms_p50'] / 1000:.1f} |"
         )
     return "\n".join(lines)
