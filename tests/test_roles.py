@@ -229,3 +229,18 @@ def test_eval_compare_shows_role_and_prompt_changes_side_by_side(tmp_path: Path)
     assert setup["prompt reason"]["changed"] == "" and setup["llm"]["changed"] == ""
     out = write_compare(compare_runs(*runs, n_boot=100), tmp_path / "cmp")
     assert "| roles | - | pick | yes |" in (out / "report.md").read_text()
+
+
+def test_the_template_detail_never_repeats_a_category_or_names_a_certificate(agent: Agent) -> None:
+    from chat_rec.agent.preferences import Preferences
+    from chat_rec.agent.specific import reason_parts
+
+    cat = agent.catalog
+    repeated = 0
+    for item in cat.items:
+        categories = {c.lower() for c in cat.categories(item)}
+        repeated += any(t.lower() in categories for t in cat.tags(item))
+        for detail in reason_parts(cat, item, Preferences(), "something good")["details"]:
+            assert detail.lower() not in categories, (item.title, detail)  # not "a horror film with horror"
+            assert detail.lower() not in {"pg", "pg-13", "r", "nc-17"}, (item.title, detail)
+    assert repeated  # the catalog has tags that repeat a category, so the check above can fail

@@ -61,6 +61,8 @@ _MOODS |= {
     "fun",
 }
 _NOUN_ENDINGS = ("ism", "ion", "ness", "ment", "ity", "ship", "s", "ce", "er", "or", "ist", "hood")
+# a certificate is not a detail of the story ("with pg-13")
+_RATING = re.compile(r"^(g|pg|pg-13|r|nc-17|x|rated [a-z0-9-]+|[a-z0-9-]+ rated)$", re.IGNORECASE)
 # categories that read as a noun on their own ("a 1988 comedy"); others take "film" ("a 1998 crime film")
 _GENRE_NOUNS = {"comedy", "drama", "thriller", "western", "documentary", "musical", "mystery", "romance", "satire"}
 
@@ -182,7 +184,15 @@ def reason_parts(catalog: Catalog, item: Item, prefs: Preferences, request: str)
             alike.append({"title": other.title, "shared": shared})
     asked_words = {_stem(w) for f in facts for w in re.findall(r"[a-z]+", f.lower())}
     shared = shared_facts(catalog, item, prefs)
-    details = [t for t in tags if _detail(t) and t not in facts + shared and not _stems(t) & asked_words]
+    category_words = {_stem(w) for c in categories for w in re.findall(r"[a-z]+", c.lower())}
+    details = [
+        t
+        for t in tags
+        if _detail(t)
+        and t not in facts + shared
+        and not _stems(t) & (asked_words | category_words)  # "a horror film with horror"
+        and not _RATING.match(t.strip())
+    ]
     kind = next((c.lower() for c in categories if c not in facts + shared), categories[0].lower() if categories else "")
     noun = kind if kind in _GENRE_NOUNS else f"{kind} film".strip()
     year = catalog.year(item)

@@ -33,16 +33,44 @@ def roles(
     ),
     turns: int = typer.Option(200, "--turns", help="turns per data set, spread over the run"),
     cache: Path | None = typer.Option(None, "--cache", help="folder for the derived catalogs, indexes and signals"),
-    out: Path | None = typer.Option(None, "--out", help="write the rows as JSON here"),
+    out: Path | None = typer.Option(
+        None, "--out", help="write the rows as JSON here (rewritten after every turn, so a stopped run still reports)"
+    ),
+    record: Path | None = typer.Option(
+        None, "--record", help="JSONL of the model's answers: recorded on first use, replayed after"
+    ),
+    limit: int | None = typer.Option(
+        None, "--limit", help="score only the first N of the sampled turns (they are in an order spread over the data)"
+    ),
+    turns_cache: Path | None = typer.Option(
+        None,
+        "--turns-cache",
+        help="folder keeping the sampled turns (request, reading, ranked candidates): a later run with the same "
+        "--turns skips the benchmark's reading and ranking; delete it when the ranking changes",
+    ),
+    show: Path | None = typer.Option(
+        None, "--show", help="print the table of a JSON file --out wrote (a stopped run's too) and exit"
+    ),
+    replay: bool = typer.Option(
+        False, "--replay", help="with --record: answers only from the file (no model; latency is not measured)"
+    ),
 ) -> None:
     """Score role sets with one model: shown recall@3 vs the ranking's top 3, reasons, latency."""
     from chat_rec.errors import InputError
-    from chat_rec.eval.crs_bench import BenchOptions
-    from chat_rec.eval.crs_run import BenchSpec, prepare_inspired, prepare_redial, ranking
-    from chat_rec.eval.roles import score_role_set, table
+    from chat_rec.eval.crs_run import ranking, redial_setup
+    from chat_rec.eval.roles import RoleTurn, load_turns, save_turns, score_role_set, table
+    from chat_rec.eval.roles_data import inspired_space, inspired_turns, redial_turns
     from chat_rec.llm import make_llm
     from chat_rec.llm.roles import parse_roles
 
+    if show is not None:
+        if not show.exists():
+            raise InputError(f"{show} does not exist", "Pass the file a run wrote with --out.")
+        shown = json.loads(show.read_text(encoding="utf-8"))
+        typer.echo(table(shown))
+        if any(r.get("partial") for r in shown):
+            typer.echo("(a row marked partial covers the turns finished before the run stopped)")
+        return
     if llm not in ("llamacpp", "openai"):
         raise InputError(f"unknown --llm {llm!r}", "Use llamacpp or openai.")
     if not redial and not inspired:
@@ -52,33 +80,63 @@ def roles(
     for role_set in role_sets:
         parse_roles(role_set)  # a typo fails before any model work
     home = cache or get_settings().home / "bench"
-    runs: list[tuple[str, Any, Path]] = []
+    runs: list[tuple[str, Any, list[RoleTurn]]] = []  # data set, item space, sampled turns
     if redial:
         if movies is None:
             raise InputError("--redial needs --movies", "Pass ReDial's movies.csv.")
         from chat_rec.cli.eval_crs import training_logs
 
+        config = ranking(None, BENCHMARK_RANKING)  # each data set's own benchmark default, as `eval redial|inspired`
         logs = training_logs(redial)  # the same logs as `eval redial`
-        spec = BenchSpec(redial, home, None, logs, BenchOptions())
-        runs.append(("ReDial", prepare_redial(spec, movies, metadata, None, tmdb)[0], BENCHMARK_RANKING))
+        saved = turns_cache / f"redial-{turns}.jsonl" if turns_cache else None
+        if saved and saved.exists():
+            runs.append(("ReDial", redial_setup(home, movies, metadata, None, tmdb).space, load_turns(saved)))
+        else:
+            runs.append(("ReDial", *redial_turns(redial, movies, metadata, tmdb, home, config, turns, logs)))
+            if saved:
+                save_turns(saved, runs[-1][2])
     if inspired:
         if movielens is None:
             raise InputError("--inspired needs --movielens", "Pass the MovieLens-small folder.")
         from chat_rec.cli.eval_crs import INSPIRED_RANKING
 
-        spec = BenchSpec(inspired, home, None, [], BenchOptions())
-        runs.append(("INSPIRED", prepare_inspired(spec, movielens, metadata, tmdb)[0], INSPIRED_RANKING))
+        config = ranking(None, INSPIRED_RANKING)
+        saved = turns_cache / f"inspired-{turns}.jsonl" if turns_cache else None
+        if saved and saved.exists():
+            runs.append(("INSPIRED", inspired_space(movielens, metadata, tmdb, home)[0], load_turns(saved)))
+        else:
+            runs.append(("INSPIRED", *inspired_turns(inspired, movielens, metadata, tmdb, home, config, turns)))
+            if saved:
+                save_turns(saved, runs[-1][2])
+    if replay and record is None:
+        raise InputError("--replay needs --record FILE", "Pass the file a recording run wrote.")
     settings = get_settings(llm=llm)
-    model = make_llm(settings)
+    model = None if replay else make_llm(settings)
+    if record is not None:
+        from chat_rec.llm.recorded import RecordedLLM
+
+        model = RecordedLLM(model, record)
     rows: list[dict[str, Any]] = []
-    for name, run, default in runs:
-        config = ranking(None, default)  # each data set's own benchmark default, as `eval redial|inspired`
+    replayed = {"replayed": replay}
+
+    def write(partial: dict[str, Any] | None = None) -> None:
+        if out:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            extra = [partial] if partial else []
+            out.write_text(json.dumps(rows + extra, indent=2), encoding="utf-8")
+
+    def partial_writer(sink: Any, head: dict[str, Any]) -> Any:
+        return lambda row: sink({**head, **row})
+
+    for name, space, sampled in runs:
         for role_set in role_sets:
-            row = score_role_set(run, config, settings, model, role_set, turns)
-            rows.append({"data": name, "llm": model.name if model else None, **row})
+            head = {"data": name, "llm": model.name if model else None, **replayed}
+            row = score_role_set(
+                space, sampled[:limit], settings, model, role_set, progress=partial_writer(write, head)
+            )
+            rows.append({**head, **row})
+            write()
             typer.echo(f"{name} {row['roles']}: done", err=True)
-    if out:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(rows, indent=2), encoding="utf-8")
+    write()
     typer.echo(f"model: {model.name if model else None}")
     typer.echo(table(rows))
