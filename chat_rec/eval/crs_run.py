@@ -148,13 +148,9 @@ def prepare_redial(
     return run, info
 
 
-def prepare_inspired(
-    spec: BenchSpec, movielens_dir: Path, metadata: Path | None, tmdb: Path | None
-) -> tuple[BenchRun, dict[str, Any]]:
-    catalog_path, mapping_path, stats = build_inspired_catalog(movielens_dir, metadata, tmdb, spec.cache / "catalogs")
-    space, signals, reports = _open_with_signals(spec, catalog_path, mapping_path)
-    dialogs = inspired_dialogs(spec.dialogs, spec.limit)
-    linker = TitleLinker(space.catalog)
+def link_inspired_titles(catalog: Any, dialogs: list[Any]) -> dict[str, str | None]:
+    """Each movie title INSPIRED's dialogs name, linked to a catalog item (None below 0.9)."""
+    linker = TitleLinker(catalog)
     to_item: dict[str, str | None] = {}
     for _, utterances in dialogs:
         for u in utterances:
@@ -162,6 +158,16 @@ def prepare_inspired(
                 if title not in to_item:
                     links = linker.link(clean_title(title), limit=1, min_score=0.9)
                     to_item[title] = links[0].item_id if links and links[0].score >= 0.9 else None
+    return to_item
+
+
+def prepare_inspired(
+    spec: BenchSpec, movielens_dir: Path, metadata: Path | None, tmdb: Path | None
+) -> tuple[BenchRun, dict[str, Any]]:
+    catalog_path, mapping_path, stats = build_inspired_catalog(movielens_dir, metadata, tmdb, spec.cache / "catalogs")
+    space, signals, reports = _open_with_signals(spec, catalog_path, mapping_path)
+    dialogs = inspired_dialogs(spec.dialogs, spec.limit)
+    to_item = link_inspired_titles(space.catalog, dialogs)
     turns, unknown = eval_turns(dialogs, to_item)
     progress = _progress(len(turns), spec.progress)
     run = run_features(space, signals, turns, spec.options, unknown, progress)

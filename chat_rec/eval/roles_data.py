@@ -18,11 +18,10 @@ from typing import Any
 import numpy as np
 
 from chat_rec.agent.rank import RankingConfig
-from chat_rec.catalog.titles import TitleLinker
 from chat_rec.eval.crs_bench import BenchOptions, open_bench_space, run_features
 from chat_rec.eval.crs_catalogs import build_inspired_catalog
-from chat_rec.eval.crs_data import EvalTurn, clean_title, eval_turns, inspired_dialogs, redial_dialogs
-from chat_rec.eval.crs_run import Interaction, _ingest, redial_setup
+from chat_rec.eval.crs_data import EvalTurn, eval_turns, inspired_dialogs, redial_dialogs
+from chat_rec.eval.crs_run import Interaction, _ingest, link_inspired_titles, redial_setup
 from chat_rec.eval.roles import RoleTurn, role_turns
 
 
@@ -68,14 +67,7 @@ def inspired_turns(
     space, folder = inspired_space(movielens, metadata, tmdb, home)
     signals, _ = _ingest(space, folder, [], dev)
     dialogs = inspired_dialogs(dev, None)
-    linker = TitleLinker(space.catalog)
-    to_item: dict[str, str | None] = {}
-    for _, utterances in dialogs:
-        for u in utterances:
-            for title in u.movies:
-                if title not in to_item:
-                    links = linker.link(clean_title(title), limit=1, min_score=0.9)
-                    to_item[title] = links[0].item_id if links and links[0].score >= 0.9 else None
+    to_item = link_inspired_titles(space.catalog, dialogs)
     turns, unknown = eval_turns(dialogs, to_item)
     sampled = _spread(turns, n)
     run = run_features(space, signals, sampled, BenchOptions(), unknown)
