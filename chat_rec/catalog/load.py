@@ -119,10 +119,10 @@ def parse_value(raw: Any, spec: FieldSpec) -> Value:
     if spec.type == "float":
         return float(str(raw).strip())
     if spec.type == "date":
-        try:
-            return pd.Timestamp(str(raw).strip()).date().isoformat()
-        except (NotImplementedError, OverflowError) as exc:  # pandas parses years Python's date cannot hold
-            raise ValueError(f"{raw!r} is not a date between years 1 and 9999") from exc
+        stamp = pd.Timestamp(str(raw).strip())
+        if not 1 <= stamp.year <= 9999:  # pandas parses years that Python's date cannot hold
+            raise ValueError(f"{raw!r} is not a date between years 1 and 9999")
+        return stamp.date().isoformat()
     # list
     if isinstance(raw, (list, tuple)) or hasattr(raw, "tolist"):
         values = list(raw.tolist() if hasattr(raw, "tolist") else raw)
