@@ -6,7 +6,9 @@ so they can be compared as ratios on a machine whose load drifts:
 - fresh home, built-in catalog with its shipped vectors (what a new user gets);
 - fresh home, the same catalog copied without its vector file (every film through the model);
 - the same question again in the first home (index built, nothing to do);
-- a fresh home with ``CHAT_REC_LLM=none`` (template reasons: everything but the model's writing).
+- a fresh home with ``CHAT_REC_LLM=none`` (template reasons: everything but the model's writing);
+- a fresh home and a question in words, whose query the embedding model must embed (the
+  first question names a title, and is answered from the title's vector).
 
 ``ui`` starts the chat (``chat-rec chat``, or ``--cmd './scripts/chat.sh'`` in a fresh clone,
 which installs first) with a fresh home and drives it with headless Chromium, as
@@ -31,7 +33,8 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-QUESTION = "something like Arrival but less slow, nothing I've seen"
+QUESTION = "something like Arrival but less slow, nothing I've seen"  # titles only: no query embedding
+WORDS_QUESTION = "a funny heist movie with a clever twist"  # words: the embedding model must load
 CHROMIUM = Path("/usr/bin/chromium")
 
 
@@ -39,12 +42,12 @@ def load() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
-def timed_ask(repo: Path, env: dict[str, str]) -> tuple[float, float]:
+def timed_ask(repo: Path, env: dict[str, str], question: str = QUESTION) -> tuple[float, float]:
     """Wall seconds and CPU seconds (user + system) of one ``chat-rec ask``."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(
-        [str(repo / ".venv/bin/chat-rec"), "ask", QUESTION], cwd=repo, env=env, capture_output=True, text=True
+        [str(repo / ".venv/bin/chat-rec"), "ask", question], cwd=repo, env=env, capture_output=True, text=True
     )
     if done.returncode:
         raise SystemExit(f"chat-rec ask failed ({done.returncode}): {done.stderr.strip()[-500:]}")
@@ -69,11 +72,13 @@ def bench_ask(repo: Path) -> None:
         },
         "same home again (warm)": {**base, "CHAT_REC_HOME": str(work / "a")},
         "fresh home, template reasons": {**base, "CHAT_REC_HOME": str(work / "c"), "CHAT_REC_LLM": "none"},
+        "fresh home, a question in words": {**base, "CHAT_REC_HOME": str(work / "d")},
     }
     print(f"load average before: {load()}")
     results = {}
     for name, env in runs.items():
-        results[name] = timed_ask(repo, env)
+        question = WORDS_QUESTION if "in words" in name else QUESTION
+        results[name] = timed_ask(repo, env, question)
         print(f"{name:32s} {results[name][0]:6.1f} s wall, {results[name][1]:6.1f} s CPU", flush=True)
     first, plain_run = results["fresh home, shipped vectors"], results["fresh home, no vector file"]
     print(f"shipped vectors / no vector file: {first[0] / plain_run[0]:.2f} wall, {first[1] / plain_run[1]:.2f} CPU")

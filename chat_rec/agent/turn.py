@@ -83,12 +83,18 @@ class Agent:
         self.understander = Understander(self.catalog, space.linker)
 
     @classmethod
-    def from_settings(cls, settings: Settings, progress: bool = True, store: Store | None = None) -> Agent:
+    def from_settings(
+        cls, settings: Settings, progress: bool = True, store: Store | None = None, preload_embedder: bool = True
+    ) -> Agent:
+        """``preload_embedder``: load the embedding model in the background now, for a page or
+        server whose first message comes later. A one-shot command passes False: a message
+        that names only titles never needs the model, and one that does pays the same either
+        way (both loads take turns on Python's lock while they import)."""
         from chat_rec.index.space import open_space
         from chat_rec.llm import make_llm
         from chat_rec.signals.store import load_signals
 
-        space = open_space(settings, progress=progress, preload_model=True)
+        space = open_space(settings, progress=progress, preload_model=preload_embedder)
         store = store or Store(settings.store_url)
         stamp = store.feedback_stamp()
         agent = cls(settings, space, store, make_llm(settings), load_signals(settings, space))

@@ -24,7 +24,7 @@ def ask(
     from chat_rec.agent.turn import Agent
 
     settings = get_settings()
-    agent = Agent.from_settings(settings, progress=True)
+    agent = Agent.from_settings(settings, progress=True, preload_embedder=False)
     versions = dict(p.split("@", 1) for p in prompt if "@" in p)
     done = None
     options: list[str] = []

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from chat_rec import background
 from chat_rec.errors import ConfigError
 from chat_rec.settings import disable_telemetry
 
@@ -58,8 +59,9 @@ class SentenceTransformerEmbedder:
 
     def preload(self) -> None:
         """Load the model in a background thread (its imports take 5-15 s) while the caller
-        does other work; :meth:`embed` waits for it. A failed load is retried, and reported,
-        by the first :meth:`embed`."""
+        does other work; :meth:`embed` waits for it, and so does a local LLM
+        (:mod:`chat_rec.background`). A failed load is retried, and reported, by the first
+        :meth:`embed`."""
 
         def load() -> None:
             try:
@@ -67,7 +69,7 @@ class SentenceTransformerEmbedder:
             except Exception:  # the first embed() loads again and raises it
                 pass
 
-        threading.Thread(target=load, name="load-embedder", daemon=True).start()
+        background.start("load-embedder", load)
 
     def _load(self) -> Any:
         with self._lock:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from chat_rec import background
 from chat_rec.errors import LLMError
 from chat_rec.llm.base import LLM, Message
 
@@ -73,6 +74,7 @@ class LlamaCppLLM(LLM):
         stop: list[str] | None = None,
     ) -> Iterator[str]:
         with self._lock:
+            background.wait()  # an embedding model loading beside llama.cpp's threads slows both
             llama = self._load()
             kwargs: dict[str, Any] = {"max_tokens": max_tokens, "temperature": temperature, "stream": True}
             if stop:
