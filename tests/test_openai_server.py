@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from chat_rec.agent.turn import Agent
+from chat_rec.errors import LLMError
 from chat_rec.llm.llamacpp import default_gguf
 from chat_rec.llm.openai_compat import OpenAICompatLLM
 from tests.helpers import run_turn
@@ -77,3 +79,30 @@ def test_max_tokens_reaches_the_server(server_url: str) -> None:
     llm = OpenAICompatLLM(server_url, None, "smollm2", timeout_s=60)
     text = llm.complete([{"role": "user", "content": "Count from one to one hundred in words."}], max_tokens=5)
     assert 0 < len(text.split()) <= 8
+
+
+@pytest.mark.model
+def test_an_answer_the_server_cuts_short_is_an_error_not_an_empty_answer(server_url: str) -> None:
+    # llama_cpp.server (default --interrupt_requests True) ends a streaming answer with no
+    # finish_reason when a second request waits: under load that read as 67 of 70 empty reasons.
+    llm = OpenAICompatLLM(server_url, None, "smollm2", timeout_s=120)
+    first = llm.stream([{"role": "user", "content": "Count from one to two hundred in words."}], max_tokens=400)
+    got = [next(first)]  # the first answer is streaming now
+    second: list[str] = []
+    waiting = threading.Thread(
+        target=lambda: second.append(llm.complete([{"role": "user", "content": "Name a colour."}], max_tokens=8))
+    )
+    waiting.start()
+    with pytest.raises(LLMError, match="ended the answer before it finished"):
+        for chunk in first:
+            got.append(chunk)
+    waiting.join(timeout=120)
+    assert second and second[0].strip()  # the request that cut in gets its whole answer
+    assert len("".join(got).split()) < 300  # cut, not run to max_tokens
+
+
+@pytest.mark.model
+def test_a_finished_answer_is_not_an_error(server_url: str) -> None:
+    llm = OpenAICompatLLM(server_url, None, "smollm2", timeout_s=120)
+    assert llm.complete([{"role": "user", "content": "Say hello."}], max_tokens=4).strip()  # ends on "length"
+    assert llm.complete([{"role": "user", "content": "Say hello."}], max_tokens=60).strip()  # ends on "stop"

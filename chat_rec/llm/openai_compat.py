@@ -1,8 +1,12 @@
 """Any OpenAI-compatible server (hosted, or ``python -m llama_cpp.server``) via langchain-openai.
 
-Two llama.cpp-server quirks are handled here: it ignores ``max_completion_tokens`` (so
-``max_tokens`` goes in ``extra_body``), and it accepts a schema inside
-``response_format={"type": "json_object", "schema": ...}`` but not ``json_schema``.
+Three llama.cpp-server quirks are handled here: it ignores ``max_completion_tokens`` (so
+``max_tokens`` goes in ``extra_body``); it accepts a schema inside
+``response_format={"type": "json_object", "schema": ...}`` but not ``json_schema``; and
+by default (``--interrupt_requests True``) it ends a streaming answer early, with no
+``finish_reason``, as soon as another request waits for the model. An answer that ends
+without a ``finish_reason`` is therefore an error here, not a complete (often empty) answer,
+so the agent falls back with the reason in its trace.
 
 Deliberately left out: retries beyond one, function calling.
 """
@@ -53,8 +57,10 @@ class OpenAICompatLLM(LLM):
             model_kwargs=model_kwargs,
             stop_sequences=stop or None,
         )
+        finish: str | None = None
         try:
             for chunk in chat.stream([(m["role"], m["content"]) for m in messages]):
+                finish = chunk.response_metadata.get("finish_reason") or finish
                 text = chunk.content
                 if isinstance(text, str) and text:
                     yield text
@@ -63,3 +69,9 @@ class OpenAICompatLLM(LLM):
                 f"the OpenAI-compatible server at {self.base_url} failed: {type(exc).__name__}: {exc}",
                 "Check the server is running and OPENAI_BASE_URL / CHAT_REC_LLM_MODEL are right.",
             ) from exc
+        if finish is None:
+            raise LLMError(
+                f"the OpenAI-compatible server at {self.base_url} ended the answer before it finished "
+                "(llama_cpp.server cuts a streaming answer when another request arrives)",
+                "Send one request at a time to the server, or start it with `--interrupt_requests False`.",
+            )
