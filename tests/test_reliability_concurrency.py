@@ -57,8 +57,8 @@ def test_eight_users_in_threads_share_one_agent(builtin_settings: Settings, spac
     recorder = SeamRecorder()
     agent.llm = recorder
     users = [f"thread-user-{k}" for k in range(8)]
-    result = run_users(agent, recorder, users, turns=8, feedback=25)
-    _check_isolation(store, result, users, turns=8, feedback=25)
+    result = run_users(agent, recorder, users, turns=20, feedback=25)
+    _check_isolation(store, result, users, turns=20, feedback=25)
 
 
 def test_users_in_three_processes_share_one_store(builtin_settings: Settings, space: ItemSpace, tmp_path: Path) -> None:
@@ -71,7 +71,7 @@ def test_users_in_three_processes_share_one_store(builtin_settings: Settings, sp
     for p in range(3):
         out = tmp_path / f"proc{p}.json"
         cmd = [sys.executable, str(ROOT / "tests" / "concurrent_worker.py"), str(home), str(out), f"proc{p}-user-"]
-        procs.append((subprocess.Popen([*cmd, "3", "6", "20"], env=env), out))
+        procs.append((subprocess.Popen([*cmd, "3", "10", "20"], env=env), out))
     merged: dict[str, Any] = {"errors": [], "prompts": {}, "sent": {}}
     for proc, out in procs:
         assert proc.wait(timeout=900) == 0
@@ -81,4 +81,4 @@ def test_users_in_three_processes_share_one_store(builtin_settings: Settings, sp
         merged["sent"].update(part["sent"])
     users = [f"proc{p}-user-{k}" for p in range(3) for k in range(3)]
     store = Store(home / "chat_rec.sqlite3")
-    _check_isolation(store, merged, users, turns=6, feedback=20)
+    _check_isolation(store, merged, users, turns=10, feedback=20)

@@ -81,3 +81,61 @@ def test_a_proxy_header_signs_the_user_in(tmp_path: Path, session_home: Path, sp
         assert len(store.turns("alice")) == 1 and store.turns("someone-else") == []
     finally:
         store.close()
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing (apt-get install -y chromium)")
+def test_st_login_signs_the_user_in_through_an_oidc_provider(
+    tmp_path: Path, session_home: Path, space: ItemSpace
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.oidc_provider import OidcProvider
+
+    provider = OidcProvider(email="carol@example.org", client_id="chat-rec-test").start()
+    home = _home(tmp_path, session_home)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    secrets_file = tmp_path / "secrets.toml"
+    secrets_file.write_text(
+        "[auth]\n"
+        f'redirect_uri = "{url}/oauth2callback"\n'
+        f'cookie_secret = "{"s" * 32}"\n'
+        'client_id = "chat-rec-test"\n'
+        'client_secret = "not-a-secret"\n'
+        f'server_metadata_url = "{provider.url}/.well-known/openid-configuration"\n'
+    )
+    env = {**os.environ, "CHAT_REC_HOME": str(home), "CHAT_REC_LLM": "none", "CHAT_REC_UI_SIGN_IN": "oidc"}
+    cmd = [sys.executable, "-m", "streamlit", "run", "ui/app.py", "--server.port", str(port)]
+    cmd += ["--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    cmd += ["--secrets.files", str(secrets_file)]
+    with (tmp_path / "streamlit.log").open("wb") as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_healthy(url, proc)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+            try:
+                page = browser.new_page()
+                page.set_default_timeout(240_000)
+                page.goto(url)
+                page.get_by_role("button", name="Sign in").click()  # -> provider -> back, signed in
+                box = page.get_by_placeholder("What are you in the mood for?")
+                box.wait_for()
+                expect(page.get_by_text("carol@example.org")).to_be_visible()
+                expect(page.get_by_text("You are", exact=True)).to_have_count(0)  # no picker
+                box.fill("a funny heist film")
+                box.press("Enter")
+                expect(page.get_by_role("button", name="👍 Like")).to_have_count(3, timeout=240_000)
+            finally:
+                browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        provider.stop()
+    assert provider.signed_in == 1
+    store = Store(home / "chat_rec.sqlite3")
+    try:
+        assert len(store.turns("carol@example.org")) == 1
+    finally:
+        store.close()

@@ -43,7 +43,7 @@ def ingest(
     from chat_rec.catalog.load import load_catalog
     from chat_rec.catalog.mapping import load_mapping
     from chat_rec.catalog.report import summary_line, write_report
-    from chat_rec.index.chroma import ChromaIndex
+    from chat_rec.index.chroma import ChromaIndex, index_lock
     from chat_rec.index.embedder import CachedEmbedder, SentenceTransformerEmbedder
     from chat_rec.index.sync import sync_index
     from chat_rec.index.vectorfile import read_vector_file, vectors_path
@@ -59,9 +59,10 @@ def ingest(
     embedder = CachedEmbedder(
         SentenceTransformerEmbedder(settings.embedding_model), settings.cache_dir / "embeddings.sqlite3"
     )
-    index = ChromaIndex(index_settings)
     known = read_vector_file(vectors or vectors_path(path))
-    sync = sync_index(result.catalog, index, embedder, progress=progress, vectors=known)
+    with index_lock(index_settings):  # API workers on this home may be opening it
+        index = ChromaIndex(index_settings)
+        sync = sync_index(result.catalog, index, embedder, progress=progress, vectors=known)
     write_active(
         settings,
         path,

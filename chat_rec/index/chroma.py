@@ -16,7 +16,9 @@ Deliberately left out: multi-tenant databases and collection aliases.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import fcntl
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlparse
 
@@ -64,6 +66,20 @@ def make_client(settings: Settings) -> Any:
             f"Move it aside (`mv {path} {path}.broken`), then run `chat-rec catalog rebuild`: "
             "the catalog and the embedding cache rebuild it.",
         ) from exc
+
+
+@contextmanager
+def index_lock(settings: Settings) -> Iterator[None]:
+    """One process at a time opens and writes an embedded index: two API workers starting
+    on a fresh home would otherwise both build it, and one fails with Chroma's "database
+    is locked". A Chroma server serialises its own writes, so it needs no lock here."""
+    if settings.chroma_url:
+        yield
+        return
+    settings.chroma_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(f"{settings.chroma_path}.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes, also if the process dies
+        yield
 
 
 MAPPING_DIGEST_VERSION = 3  # 2: the digest leaves the synonyms out; 3: it covers only how the text is made

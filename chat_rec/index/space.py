@@ -24,7 +24,7 @@ from chat_rec.catalog.load import LoadResult, load_catalog
 from chat_rec.catalog.series import SeriesIndex
 from chat_rec.catalog.titles import TitleLinker
 from chat_rec.errors import IndexMismatchError
-from chat_rec.index.chroma import ChromaIndex
+from chat_rec.index.chroma import ChromaIndex, index_lock
 from chat_rec.index.embedder import CachedEmbedder, SentenceTransformerEmbedder
 from chat_rec.index.lexical import LexicalIndex
 from chat_rec.index.sync import SyncReport, sync_index
@@ -93,18 +93,19 @@ def open_space(
     if preload_model:
         model.preload()
     embedder = CachedEmbedder(model, settings.cache_dir / "embeddings.sqlite3")
-    index = ChromaIndex(settings, client=chroma_client)
-    shipped = read_vector_file(vectors_path(Path(settings.catalog)))  # the built-in catalog ships one
-    try:
-        report = sync_index(catalog, index, embedder, progress=progress, vectors=shipped)
-    except IndexMismatchError:
-        if Path(settings.catalog_mapping).resolve() != BUILTIN_MAPPING.resolve():
-            raise  # the user's own mapping changed: they decide when to re-embed
-        # the built-in mapping changed with an upgrade: its index is ours to rebuild
-        index.client.delete_collection(index.name)
-        index = ChromaIndex(settings, client=index.client)
-        report = sync_index(catalog, index, embedder, progress=progress, vectors=shipped)
-    ids, matrix = index.vectors()
+    with index_lock(settings):
+        index = ChromaIndex(settings, client=chroma_client)
+        shipped = read_vector_file(vectors_path(Path(settings.catalog)))  # the built-in catalog ships one
+        try:
+            report = sync_index(catalog, index, embedder, progress=progress, vectors=shipped)
+        except IndexMismatchError:
+            if Path(settings.catalog_mapping).resolve() != BUILTIN_MAPPING.resolve():
+                raise  # the user's own mapping changed: they decide when to re-embed
+            # the built-in mapping changed with an upgrade: its index is ours to rebuild
+            index.client.delete_collection(index.name)
+            index = ChromaIndex(settings, client=index.client)
+            report = sync_index(catalog, index, embedder, progress=progress, vectors=shipped)
+        ids, matrix = index.vectors()
     order = {item_id: i for i, item_id in enumerate(ids)}
     ids = [item.id for item in catalog.items if item.id in order]  # catalog order, so BM25 rows line up
     matrix = matrix[[order[i] for i in ids]]

@@ -1,8 +1,8 @@
 """Admin routes: catalog ingest, prompt release, and the list of users.
 
 An admin token also reaches every ``/v1/users/{user_id}/...`` route. Ingest runs the same
-function as ``chat-rec catalog ingest``; the running workers keep serving the catalog
-they loaded until they are restarted.
+function as ``chat-rec catalog ingest``; each worker loads the new catalog in the
+background on its next request and serves the old one until it is ready.
 """
 
 from __future__ import annotations
@@ -50,5 +50,11 @@ def ingest(body: IngestIn, _: ApiToken = Depends(admin), svc: Service = Depends(
             raise ApiError(422, f"{label} {value} does not exist on the server", "Pass a path the server can read.")
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        ingest_command(Path(body.path), Path(body.mapping), strict=body.strict, report=None, progress=False)
-    return {"result": out.getvalue().strip().splitlines(), "note": "restart the workers to serve the new catalog"}
+        ingest_command(  # every argument given: a typer default is an OptionInfo, not a value
+            Path(body.path), Path(body.mapping), strict=body.strict, report=None, progress=False, vectors=None
+        )
+    svc.reload_if_catalog_changed()
+    return {
+        "result": out.getvalue().strip().splitlines(),
+        "note": "each worker switches to the new catalog within seconds of its next request (GET /v1/items shows it)",
+    }
