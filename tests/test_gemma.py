@@ -57,3 +57,17 @@ def test_a_gemma_pick_turn_finishes_and_shows_only_candidates(gemma_agent: Agent
     assert rec_ids(turn)[: len(pick["kept"])] == pick["kept"]
     assert len(turn.trace.get("filled", [])) == 3 - len(pick["kept"])
     assert all(d["why"] for d in pick["dropped"])
+
+
+def test_the_base_model_gets_plain_text_not_llama2_markers(gemma: LLM) -> None:
+    """The Gemma file has no chat template: wrapped in llama-cpp-python's fallback format
+    ("[INST] <<SYS>>") it echoes the markers instead of answering."""
+    import json
+
+    from chat_rec.prompts.registry import load_prompt
+    from chat_rec.settings import BUILTIN_PROMPTS
+
+    prompt = load_prompt(BUILTIN_PROMPTS, "recommend", "v1")
+    example = json.loads((BUILTIN_PROMPTS / "examples" / "recommend.json").read_text(encoding="utf-8"))
+    answer = gemma.complete(prompt.render(**example), max_tokens=24, temperature=0.0)
+    assert "SYS>>" not in answer and "[INST]" not in answer
