@@ -244,3 +244,15 @@ def test_the_template_detail_never_repeats_a_category_or_names_a_certificate(age
             assert detail.lower() not in categories, (item.title, detail)  # not "a horror film with horror"
             assert detail.lower() not in {"pg", "pg-13", "r", "nc-17"}, (item.title, detail)
     assert repeated  # the catalog has tags that repeat a category, so the check above can fail
+
+
+def test_gemma_takes_no_role_by_default_and_smollm2_explains() -> None:
+    from chat_rec.llm.roles import llm_roles
+    from chat_rec.settings import Settings
+
+    settings = Settings(llm_roles=None)
+    assert llm_roles(settings, "llamacpp:gemma-3-270m-q4_k_m") == frozenset()  # measured: docs/roles.md
+    assert llm_roles(settings, "llamacpp:SmolLM2-135M-Instruct.Q4_1") == {"explain"}
+    assert llm_roles(settings.model_copy(update={"llm_roles": "explain"}), "llamacpp:gemma-3-270m-q4_k_m") == {
+        "explain"
+    }

