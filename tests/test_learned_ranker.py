@@ -262,3 +262,20 @@ def test_a_model_with_relative_inputs_writes_and_ranks(tmp_path: Path) -> None:
     assert tuple(config.inputs) == params.inputs and "weighted_rank" in config.inputs
     cands = _candidates(np.random.default_rng(6))
     assert np.array_equal(score(cands, config, _Logs()), score(cands, load_ranking_config(folder), _Logs()))
+
+
+@pytest.mark.parametrize("folder", sorted((Path(__file__).parent.parent / "ranking").glob("v*-ltr")), ids=str)
+def test_every_shipped_learned_model_loads_with_its_declared_inputs(folder: Path) -> None:
+    config = load_ranking_config(folder)
+    booster = config.booster()
+    assert booster is not None, f"{folder} has no readable model file"
+    assert booster.feature_name() == list(config.inputs)
+    assert config.version == folder.name and config.rerank > 0 and config.logs
+
+
+def test_the_benchmark_default_is_a_shipped_learned_model() -> None:
+    from chat_rec.settings import BENCHMARK_RANKING, BUILTIN_RANKING
+
+    config = load_ranking_config(BENCHMARK_RANKING)
+    assert config.model is not None and config.booster() is not None
+    assert load_ranking_config(BUILTIN_RANKING).model is None  # the product default stays the weighted sum
