@@ -6,6 +6,8 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -23,6 +25,23 @@ def _home(tmp_path: Path, session_home: Path) -> Path:
         if (session_home / name).exists():
             shutil.copytree(session_home / name, home / name)
     return home
+
+
+@contextmanager
+def _streamlit(home: Path, tmp_path: Path, port: int, sign_in: str, *args: str) -> Iterator[str]:
+    """The chat page as a real Streamlit process on 127.0.0.1 with sign-in on; yields its URL."""
+    env = {**os.environ, "CHAT_REC_HOME": str(home), "CHAT_REC_LLM": "none", "CHAT_REC_UI_SIGN_IN": sign_in}
+    cmd = [sys.executable, "-m", "streamlit", "run", "ui/app.py", "--server.port", str(port)]
+    cmd += ["--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    with (tmp_path / "streamlit.log").open("wb") as log:
+        proc = subprocess.Popen([*cmd, *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, proc)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 def test_without_the_header_the_page_says_so_and_shows_no_picker(
@@ -47,35 +66,23 @@ def test_a_proxy_header_signs_the_user_in(tmp_path: Path, session_home: Path, sp
     other = Store(home / "chat_rec.sqlite3")
     other.ensure_user("someone-else")
     other.close()
-    port = free_port()
-    env = {**os.environ, "CHAT_REC_HOME": str(home), "CHAT_REC_LLM": "none", "CHAT_REC_UI_SIGN_IN": "header"}
-    cmd = [sys.executable, "-m", "streamlit", "run", "ui/app.py", "--server.port", str(port)]
-    cmd += ["--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
-    with (tmp_path / "streamlit.log").open("wb") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, proc)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
-            try:
-                context = browser.new_context(extra_http_headers={"X-Forwarded-User": "alice"})
-                page = context.new_page()
-                page.set_default_timeout(240_000)
-                page.goto(url)
-                box = page.get_by_placeholder("What are you in the mood for?")
-                box.wait_for()
-                expect(page.get_by_text("Signed in as")).to_be_visible()
-                expect(page.get_by_text("You are", exact=True)).to_have_count(0)  # the picker's label
-                expect(page.get_by_text("someone-else")).to_have_count(0)
-                box.fill("a funny heist film")
-                box.press("Enter")
-                expect(page.get_by_role("button", name="👍 Like")).to_have_count(3, timeout=240_000)
-            finally:
-                browser.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    with _streamlit(home, tmp_path, free_port(), "header") as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+        try:
+            context = browser.new_context(extra_http_headers={"X-Forwarded-User": "alice"})
+            page = context.new_page()
+            page.set_default_timeout(240_000)
+            page.goto(url)
+            box = page.get_by_placeholder("What are you in the mood for?")
+            box.wait_for()
+            expect(page.get_by_text("Signed in as")).to_be_visible()
+            expect(page.get_by_text("You are", exact=True)).to_have_count(0)  # the picker's label
+            expect(page.get_by_text("someone-else")).to_have_count(0)
+            box.fill("a funny heist film")
+            box.press("Enter")
+            expect(page.get_by_role("button", name="👍 Like")).to_have_count(3, timeout=240_000)
+        finally:
+            browser.close()
     store = Store(home / "chat_rec.sqlite3")
     try:
         assert len(store.turns("alice")) == 1 and store.turns("someone-else") == []
@@ -105,15 +112,11 @@ def test_st_login_signs_the_user_in_through_an_oidc_provider(
         'client_secret = "not-a-secret"\n'
         f'server_metadata_url = "{provider.url}/.well-known/openid-configuration"\n'
     )
-    env = {**os.environ, "CHAT_REC_HOME": str(home), "CHAT_REC_LLM": "none", "CHAT_REC_UI_SIGN_IN": "oidc"}
-    cmd = [sys.executable, "-m", "streamlit", "run", "ui/app.py", "--server.port", str(port)]
-    cmd += ["--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
-    cmd += ["--secrets.files", str(secrets_file)]
-    with (tmp_path / "streamlit.log").open("wb") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        wait_healthy(url, proc)
-        with sync_playwright() as p:
+        with (
+            _streamlit(home, tmp_path, port, "oidc", "--secrets.files", str(secrets_file)),
+            sync_playwright() as p,
+        ):
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
             try:
                 page = browser.new_page()
@@ -130,8 +133,6 @@ def test_st_login_signs_the_user_in_through_an_oidc_provider(
             finally:
                 browser.close()
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
         provider.stop()
     assert provider.signed_in == 1
     store = Store(home / "chat_rec.sqlite3")
