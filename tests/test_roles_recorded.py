@@ -108,3 +108,20 @@ def test_a_role_set_reports_after_every_turn_and_a_stopped_run_shows(
     out.write_text(json.dumps([{"data": "ReDial", **seen[0]}]), encoding="utf-8")
     result = CliRunner().invoke(app, ["roles", "--show", str(out)], catch_exceptions=False)
     assert result.exit_code == 0 and "| ReDial | none (partial) | 1 |" in result.output
+
+
+def test_only_turns_the_model_answered_live_are_timed(
+    builtin_settings: Settings, space: ItemSpace, tmp_path: Path
+) -> None:
+    ids = [item.id for item in space.catalog.items[:8]]
+    ranked = [(i, 1.0 - n / 10) for n, i in enumerate(ids)]
+    first = RoleTurn("a funny heist film", Preferences(), ranked, [ids[0]])
+    second = RoleTurn("a slow space drama", Preferences(), ranked, [ids[1]])
+    path = tmp_path / "answers.jsonl"
+    live = score_role_set(space, [first], builtin_settings, RecordedLLM(RecordingLLM("It fits."), path), "explain")
+    assert live["timed_turns"] == 1
+    # a resumed run: the first turn comes from the file, the second from the model
+    resumed = RecordedLLM(RecordingLLM("It fits."), path)
+    row = score_role_set(space, [first, second], builtin_settings, resumed, "explain")
+    assert resumed.replayed > 0 and resumed.recorded > 0
+    assert row["turns"] == 2 and row["timed_turns"] == 1

@@ -125,11 +125,13 @@ def score_role_set(
         for st in sampled:
             vectors = {i: space.vector(i) for i, _ in st.ranked}
             shortlist = mmr(st.ranked, vectors, size, settings.diversity)
+            replayed_before = getattr(llm, "replayed", 0)  # a RecordedLLM counts the answers it replays
             started, cpu_started = time.perf_counter(), time.process_time()
             _, picks, trace = _drain(agent.explainer().compose(st.request, st.prefs, shortlist, [], recommend, intro))
-            compose_ms.append((time.perf_counter() - started) * 1000)
-            compose_cpu_ms.append((time.process_time() - cpu_started) * 1000)
-            first_card_ms.append(float(trace["timings"].get("first_card_ms", compose_ms[-1])))
+            if getattr(llm, "replayed", 0) == replayed_before:  # timed only when the model answered live
+                compose_ms.append((time.perf_counter() - started) * 1000)
+                compose_cpu_ms.append((time.process_time() - cpu_started) * 1000)
+                first_card_ms.append(float(trace["timings"].get("first_card_ms", compose_ms[-1])))
             targets = set(st.targets)
             ids = [i for i, _ in picks]
             shown_hits.append(len(targets & set(ids)) / max(1, len(targets)))
@@ -179,6 +181,7 @@ def _row(
         "specific_share": (counts["model_ok"] + counts["template_ok"]) / shown if shown else 0.0,
         "model_reasons_shown": counts["model"],
         "model_specific_share": counts["model_ok"] / counts["model"] if counts["model"] else None,
+        "timed_turns": len(compose_ms),  # turns the model answered live (replayed ones are not timed)
         "template_reasons_shown": counts["template"],
         "template_specific_share": counts["template_ok"] / counts["template"] if counts["template"] else None,
         "repeated_reasons": counts["repeats"],
