@@ -31,7 +31,9 @@ log = logging.getLogger(__name__)
 
 ROUTES = ("dense", "lexical", "neighbours", "collab", "popular", "people", "series")
 EXTRA_INPUTS = ("weighted", *(f"route_{r}" for r in ROUTES), "n_named")
-MODEL_INPUTS = (*FEATURES, *EXTRA_INPUTS)
+# "asked" (the request memory) is an input only of models fitted with it (``ranking fit --requests``)
+MODEL_INPUTS = (*(f for f in FEATURES if f != "asked"), *EXTRA_INPUTS)
+REQUEST_INPUTS = ("asked", "asked_share")  # asked_share: asked over the turn's best asked
 # Where a candidate stands in its own turn's list: a tree sees one row at a time, so
 # "dense .42" means nothing until it knows the best dense score of that turn was .45.
 RELATIVE_FEATURES = ("dense", "seed", "popularity", "collab", "tag")
@@ -46,6 +48,8 @@ def model_inputs(candidates: Candidates, weights: np.ndarray, inputs: tuple[str,
     weighted = candidates.features @ weights
     columns: dict[str, np.ndarray] = {name: candidates.features[:, j] for j, name in enumerate(FEATURES)}
     columns["weighted"] = weighted
+    best_asked = float(columns["asked"].max()) if n else 0.0
+    columns["asked_share"] = columns["asked"] / best_asked if best_asked > 0 else np.zeros(n, dtype=np.float32)
     if n and any(name in RELATIVE_INPUTS for name in inputs):
         order = np.argsort(-weighted, kind="stable")
         position = np.empty(n, dtype=np.float32)

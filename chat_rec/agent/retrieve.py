@@ -42,6 +42,7 @@ FEATURES = (
     "collab",
     "dislike",
     "series",
+    "asked",
 )
 
 
@@ -123,12 +124,14 @@ def retrieve(
     n: int = 100,
     keep_named: bool = False,
     query_vector: np.ndarray | None = None,
+    request_vector: np.ndarray | None = None,
 ) -> Candidates:
     """Candidates and their features. Items the user named are left out (they are not news
     to the user) unless ``keep_named``: benchmarks score the whole list, as published
     systems are scored, and report the agent's policy by masking those rows.
     ``query_vector`` is the embedding of the text :func:`query_texts` returns, when the
-    caller has it already (benchmarks embed every turn's query in one batch)."""
+    caller has it already (benchmarks embed every turn's query in one batch);
+    ``request_vector`` likewise for ``prefs.query``, which the signals' request memory reads."""
     catalog = space.catalog
     named = [s for s in [*prefs.anchor_items, *prefs.liked_items] if s in space.row]
     query, embedded = query_texts(space, prefs)
@@ -251,4 +254,9 @@ def retrieve(
             if ruled_out & (facts.tags[j] | {c.lower() for c in facts.categories[j]}):
                 feats[k, 9] = 1.0
     feats[:, 10] = [float(i in series) for i in ids]
+    memory = signals.requests
+    if memory is not None and len(memory):  # "people who asked like this got ..." (logged dialogs)
+        if request_vector is None:
+            request_vector = qvec if embedded == prefs.query else space.embed_query(prefs.query or " ")
+        feats[:, 11] = memory.scores(request_vector)[space_rows]
     return Candidates(ids, feats, routes, n_named=len(named))

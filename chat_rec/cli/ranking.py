@@ -57,6 +57,9 @@ def fit(
     relative: bool = typer.Option(
         False, "--relative", help="--train: add where each candidate stands in its turn's list as inputs"
     ),
+    requests: bool = typer.Option(
+        False, "--requests", help="--train: add the request memory of the training dialogs (the `asked` inputs)"
+    ),
     movies: Path | None = typer.Option(None, "--movies", help="ReDial movies.csv (ReDial dev sets)"),
     movielens: Path | None = typer.Option(None, "--movielens", help="MovieLens-small folder (INSPIRED dev sets)"),
     metadata: Path | None = typer.Option(None, "--metadata", help="MovieLens movies_w_keywords.csv"),
@@ -83,7 +86,9 @@ def fit(
     if train:
         from chat_rec.eval.crs_ltr import LtrParams
 
-        params = LtrParams(rounds=rounds, leaves=leaves, rerank=rerank, policy=policy, relative=relative)
+        params = LtrParams(
+            rounds=rounds, leaves=leaves, rerank=rerank, policy=policy, relative=relative, requests=requests
+        )
         _fit_learned(train, movies, metadata, tmdb, base, out, cache, holdout, folds, params)
         return
     if dev is None:
@@ -167,6 +172,7 @@ def _fit_learned(
     folder = PROJECT_ROOT / "ranking"
     target = out or folder / f"{next_version(folder)}-ltr"
     relative = " and their place in the list" if params.relative else ""
+    relative += " and the request memory of the same dialogs" if params.requests else ""
     policy = ", the agent's list: new films only" if params.policy else ""
     description = (
         f"LightGBM LambdaRank over the agent's features{relative}, "

@@ -39,6 +39,7 @@ from chat_rec.eval.crs_metrics import summarise
 from chat_rec.index.space import ItemSpace, open_space
 from chat_rec.settings import Settings
 from chat_rec.signals import Signals
+from chat_rec.signals.requests import request_text
 
 
 @dataclass
@@ -128,8 +129,7 @@ def context_preferences(
         prefs.boost_categories = soft
     elif not options.hard_filters:
         prefs.liked_tags.extend(soft)
-    recent = context[-options.query_turns :] if options.query_turns else context
-    prefs.query = " ".join(u.text for u in recent).strip()
+    prefs.query = request_text([u.text for u in context], options.query_turns)
     return prefs
 
 
@@ -158,13 +158,22 @@ def run_features(
     # every turn's query through the model in one batch (data set text, so the disk cache
     # keeps it for the next run), then handed to retrieve instead of one model call a turn
     texts = [query_texts(space, p)[1] for p in read_turns]
-    unique = list(dict.fromkeys(t for t in texts if t is not None))
+    asked = [p.query or " " for p in read_turns] if signals.requests is not None else []  # the request memory's key
+    unique = list(dict.fromkeys([*(t for t in texts if t is not None), *asked]))
     vectors = dict(zip(unique, space.embedder.embed(unique))) if unique else {}
     with one_blas_thread():
         for n, (turn, prefs, text) in enumerate(zip(turns, read_turns, texts)):
             qvec = vectors[text] if text is not None else None
+            rvec = vectors[asked[n]] if asked else None
             candidates = retrieve(
-                space, prefs, UserContext(), signals, n=options.n_retrieve, keep_named=True, query_vector=qvec
+                space,
+                prefs,
+                UserContext(),
+                signals,
+                n=options.n_retrieve,
+                keep_named=True,
+                query_vector=qvec,
+                request_vector=rvec,
             )
             where = {item_id: row for row, item_id in enumerate(candidates.ids)}
             named = [where[i] for i in candidates.routes.get("named", [])]

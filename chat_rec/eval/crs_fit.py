@@ -4,6 +4,8 @@
 2. hold out ``holdout`` dialogs as validation (seeded, so every run holds out the same);
 3. features for the other dialogs, K-fold (:func:`chat_rec.eval.crs_ltr.kfold_runs`), and
    for the validation dialogs with signals from all the others;
+   With ``LtrParams.requests`` the request memory (:mod:`chat_rec.signals.requests`) of
+   the same dialogs feeds the ``asked`` feature, K-fold like the other signals;
 4. train LambdaRank on the K-fold examples; score the weighted sum and the model on the
    validation turns with the benchmark's own :func:`chat_rec.eval.crs_bench.evaluate`.
 
@@ -34,7 +36,7 @@ from chat_rec.eval.crs_ltr import (
     split_dialogs,
     train,
 )
-from chat_rec.eval.crs_run import RedialSetup
+from chat_rec.eval.crs_run import RedialSetup, request_memory
 from chat_rec.settings import Settings
 from chat_rec.signals.importers import InteractionMapping, read_interactions
 from chat_rec.signals.store import catalog_source
@@ -105,9 +107,9 @@ def fit(
     fit_set = set(fit_ids)
     fit_sessions = {session_of(d) for d in fit_ids}
     fit_events = data.events[data.events["session"].isin(fit_sessions)]
-    runs = kfold_runs(
-        space, [t for t in data.turns if t.dialog in fit_set], fit_events, fit_ids, folds, prior, options, progress
-    )
+    memory = request_memory(space, data.turns, options.query_turns) if params.requests else None
+    fit_turns = [t for t in data.turns if t.dialog in fit_set]
+    runs = kfold_runs(space, fit_turns, fit_events, fit_ids, folds, prior, options, progress, memory)
     x, y, groups = examples([st for r in runs for st in r.turns], base.vector(), params)
     if progress:
         progress(f"{len(groups)} examples, {len(y)} rows, {int(y.sum())} positives")
@@ -116,6 +118,8 @@ def fit(
     if held:
         held_set = set(held)
         signals = fold_signals(space, data.events, fit_sessions, prior)
+        if memory is not None:
+            signals.requests = memory.only(fit_sessions)
         missing = {d: n for d, n in data.unknown.items() if d in held_set}
         val = run_features(space, signals, [t for t in data.turns if t.dialog in held_set], options, missing)
         outcome.validation_run = val

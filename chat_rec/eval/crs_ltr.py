@@ -4,7 +4,7 @@ Every recommender turn of a training dialog that names a catalog film is one ran
 example: the context read as the benchmark reads it, the candidates and features from
 the agent's own :func:`chat_rec.agent.retrieve.retrieve`, the films named as positives.
 The collaborative features of an example (popularity, co-mentions, the popular and
-co-mention routes) come from signals built WITHOUT the example's fold of dialogs
+co-mention routes, the request memory) come from signals built WITHOUT the example's fold of dialogs
 (:func:`fold_signals`), so the model never learns from a co-mention that exists only
 because the recommender named the film it is asked to find.
 
@@ -27,12 +27,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from chat_rec.agent.learned import MODEL_INPUTS, RELATIVE_INPUTS, model_inputs
+from chat_rec.agent.learned import MODEL_INPUTS, RELATIVE_INPUTS, REQUEST_INPUTS, model_inputs
 from chat_rec.agent.rank import RankingConfig
 from chat_rec.eval.crs_bench import BenchOptions, BenchRun, ScoredTurn, run_features
 from chat_rec.eval.crs_data import EvalTurn
 from chat_rec.index.space import ItemSpace
 from chat_rec.signals.collab import CollabSignals, SourceSignals
+from chat_rec.signals.requests import RequestMemory
 
 
 @dataclass
@@ -44,11 +45,16 @@ class LtrParams:
     rerank: int = 300  # the weighted sum's first N candidates form each example's list
     policy: bool = False  # train on the agent's list (named items and repeats left out)
     relative: bool = False  # add RELATIVE_INPUTS (where each candidate stands in its turn's list)
+    requests: bool = False  # add REQUEST_INPUTS (the request memory of the training dialogs)
     seed: int = 0
 
     @property
     def inputs(self) -> tuple[str, ...]:
-        return (*MODEL_INPUTS, *RELATIVE_INPUTS) if self.relative else MODEL_INPUTS
+        return (
+            *MODEL_INPUTS,
+            *(REQUEST_INPUTS if self.requests else ()),
+            *(RELATIVE_INPUTS if self.relative else ()),
+        )
 
 
 def split_dialogs(dialog_ids: Sequence[str], holdout: int, seed: int = 0) -> tuple[list[str], list[str]]:
@@ -93,13 +99,17 @@ def kfold_runs(
     prior: SourceSignals | None,
     options: BenchOptions,
     progress: Callable[[str], None] | None = None,
+    memory: RequestMemory | None = None,
 ) -> list[BenchRun]:
-    """One run per fold: that fold's turns, with signals from the other folds' dialogs."""
+    """One run per fold: that fold's turns, with signals (and the request ``memory``) from
+    the other folds' dialogs."""
     fold = folds_of(dialogs, k)
     runs = []
     for f in range(k):
         others = {session_of(d) for d, g in fold.items() if g != f}
         signals = fold_signals(space, events, others, prior)
+        if memory is not None:
+            signals.requests = memory.only(others)
         mine = [t for t in turns if fold.get(t.dialog) == f]
         runs.append(run_features(space, signals, mine, options))
         if progress:

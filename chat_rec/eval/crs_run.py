@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from chat_rec.agent.rank import RankingConfig, load_ranking_config
@@ -17,11 +18,13 @@ from chat_rec.catalog.titles import TitleLinker
 from chat_rec.errors import InputError
 from chat_rec.eval.crs_bench import BenchOptions, BenchRun, open_bench_space, run_features
 from chat_rec.eval.crs_catalogs import build_inspired_catalog, build_redial_catalog, redial_aliases
-from chat_rec.eval.crs_data import clean_title, eval_turns, inspired_dialogs, redial_dialogs
+from chat_rec.eval.crs_data import EvalTurn, clean_title, eval_turns, inspired_dialogs, redial_dialogs
+from chat_rec.eval.crs_ltr import session_of
 from chat_rec.index.space import ItemSpace
 from chat_rec.settings import Settings
 from chat_rec.signals import Signals
 from chat_rec.signals.importers import InteractionMapping, read_interactions
+from chat_rec.signals.requests import RequestMemory, build_memory, request_text
 from chat_rec.signals.store import _manifest, load_signals, save_events
 
 
@@ -130,6 +133,36 @@ def redial_setup(
     return RedialSetup(space, home, titles, to_item, stats)
 
 
+def request_memory(space: ItemSpace, turns: list[EvalTurn], query_turns: int) -> RequestMemory:
+    """Each training turn's request (read as the benchmark reads a context) and the films
+    the recommender named in answer, embedded through the space's cached embedder."""
+    requests = [
+        (session_of(t.dialog), request_text([u.text for u in t.context], query_turns) or " ", t.targets) for t in turns
+    ]
+    vectors = space.embedder.embed([text for _, text, _ in requests]) if requests else np.zeros((0, 384))
+    return build_memory(requests, space.row, vectors)
+
+
+def redial_training_turns(setup: RedialSetup, logs: list[Interaction]) -> list[EvalTurn]:
+    """The turns of the ReDial dialogs among ``logs`` (training files, never test dialogs)."""
+    turns: list[EvalTurn] = []
+    for log in logs:
+        if log.kind == "redial":
+            turns.extend(eval_turns(redial_dialogs(log.path, setup.titles), setup.to_item)[0])
+    return turns
+
+
+def redial_signals(
+    setup: RedialSetup, logs: list[Interaction], dialogs: Path, options: BenchOptions
+) -> tuple[Signals, list[Any]]:
+    """Signals from the training ``logs``, with the request memory of their ReDial dialogs."""
+    signals, reports = _ingest(setup.space, setup.home, logs, dialogs)
+    training = redial_training_turns(setup, logs)
+    if training:
+        signals.requests = request_memory(setup.space, training, options.query_turns)
+    return signals, reports
+
+
 def prepare_redial(
     spec: BenchSpec,
     movies: Path,
@@ -138,7 +171,7 @@ def prepare_redial(
     tmdb: Path | None = None,
 ) -> tuple[BenchRun, dict[str, Any]]:
     setup = redial_setup(spec.cache, movies, metadata, metadata_mapping, tmdb, spec.progress)
-    signals, reports = _ingest(setup.space, setup.home, spec.interactions, spec.dialogs)
+    signals, reports = redial_signals(setup, spec.interactions, spec.dialogs, spec.options)
     dialogs = redial_dialogs(spec.dialogs, setup.titles, spec.limit)
     turns, unknown = eval_turns(dialogs, setup.to_item)
     progress = _progress(len(turns), spec.progress)

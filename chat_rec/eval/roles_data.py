@@ -21,7 +21,7 @@ from chat_rec.agent.rank import RankingConfig
 from chat_rec.eval.crs_bench import BenchOptions, open_bench_space, run_features
 from chat_rec.eval.crs_catalogs import build_inspired_catalog
 from chat_rec.eval.crs_data import EvalTurn, eval_turns, inspired_dialogs, redial_dialogs
-from chat_rec.eval.crs_run import Interaction, _ingest, link_inspired_titles, redial_setup
+from chat_rec.eval.crs_run import Interaction, _ingest, link_inspired_titles, redial_setup, redial_signals
 from chat_rec.eval.roles import RoleTurn, role_turns
 
 
@@ -46,7 +46,7 @@ def redial_turns(
     """The ReDial item space and ``n`` sampled turns, with ``logs`` (``eval redial``'s
     training dialogs) as interactions."""
     setup = redial_setup(home, movies, metadata, None, tmdb)
-    signals, _ = _ingest(setup.space, setup.home, logs, dialogs)
+    signals, _ = redial_signals(setup, logs, dialogs, BenchOptions())
     turns, unknown = eval_turns(redial_dialogs(dialogs, setup.titles, None), setup.to_item)
     sampled = _spread(turns, n)
     run = run_features(setup.space, signals, sampled, BenchOptions(), unknown)

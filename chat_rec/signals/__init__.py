@@ -8,14 +8,19 @@ back to content signals, never to an error.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from chat_rec.signals.requests import RequestMemory
 
 
 class Signals:
     """Popularity and item-to-item relatedness, both scaled to 0..1."""
 
     version = "none"
+    requests: RequestMemory | None = None  # past requests and their items (logged dialogs), if any
 
     def popularity(self, item_ids: Sequence[str]) -> list[float]:
         return [0.0] * len(item_ids)

@@ -1,0 +1,84 @@
+"""Past requests and what was recommended after them: "people who asked like this got ...".
+
+Co-mentions link an item to the items a dialog named; they say nothing when the user has
+named none. A request memory links *words* to items: each past turn of a logged dialog
+(its last few utterances, embedded) and the items the recommender named in answer. For a
+new request, the ``k`` most similar past requests vote for their items, each vote the
+cosine similarity of the two requests; an item's score is the sum of its votes
+(:meth:`RequestMemory.scores`, the ``asked`` feature of
+:func:`chat_rec.agent.retrieve.retrieve`).
+
+Deliberately left out: keeping request text from the product's own chats (a message must
+not outlive ``profile forget``); the memory is built from logged dialogs that a team
+imports for benchmarks and ``ranking fit``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+NEIGHBOURS = 50  # past requests that vote for a new one's items
+
+
+def request_text(utterances: Sequence[str], turns: int) -> str:
+    """The words of a request: the last ``turns`` utterances (all of them when 0), as the
+    benchmarks' reader joins them into ``Preferences.query``."""
+    recent = utterances[-turns:] if turns else utterances
+    return " ".join(recent).strip()
+
+
+@dataclass
+class RequestMemory:
+    vectors: np.ndarray  # one normalised row per past request
+    items: list[np.ndarray]  # per request: the item-space rows recommended after it
+    sessions: np.ndarray  # per request: its dialog's session name (for K-fold subsets)
+    n_items: int  # rows of the item space the item rows index
+    neighbours: int = NEIGHBOURS
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def scores(self, request_vector: np.ndarray) -> np.ndarray:
+        """Per item-space row: the summed similarity of the nearest past requests that
+        led to the item (0 for items no near request led to)."""
+        out = np.zeros(self.n_items, dtype=np.float32)
+        if not len(self.items):
+            return out
+        sims = self.vectors @ request_vector.astype(np.float32)
+        k = min(self.neighbours, len(sims))
+        for j in np.argpartition(-sims, k - 1)[:k]:
+            if sims[j] > 0:
+                out[self.items[j]] += sims[j]
+        return out
+
+    def only(self, sessions: Collection[str]) -> RequestMemory:
+        """The requests of ``sessions`` only: K-fold signals leave an example's own dialog out."""
+        keep = np.isin(self.sessions, list(sessions))
+        return RequestMemory(
+            self.vectors[keep],
+            [rows for rows, kept in zip(self.items, keep) if kept],
+            self.sessions[keep],
+            self.n_items,
+            self.neighbours,
+        )
+
+
+def build_memory(
+    requests: Sequence[tuple[str, str, Sequence[str]]], row: dict[str, int], vectors: np.ndarray
+) -> RequestMemory:
+    """A memory from ``(session, text, item ids)`` triples and the texts' vectors (in the
+    same order); items outside ``row`` (the item space) are left out, and so is a
+    request none of whose items is in it."""
+    keep, items, sessions = [], [], []
+    for n, (session, _, item_ids) in enumerate(requests):
+        rows = np.array(sorted({row[i] for i in item_ids if i in row}), dtype=np.int64)
+        if len(rows):
+            keep.append(n)
+            items.append(rows)
+            sessions.append(session)
+    dim = vectors.shape[1] if vectors.ndim == 2 else 0
+    kept = vectors[keep].astype(np.float32) if keep else np.zeros((0, dim), dtype=np.float32)
+    return RequestMemory(kept, items, np.array(sessions, dtype=object), len(row))
