@@ -9,7 +9,7 @@ import numpy as np
 
 from chat_rec.agent.preferences import Preferences
 from chat_rec.agent.rank import RankingConfig, load_ranking_config, score, score_many
-from chat_rec.agent.retrieve import Candidates, UserContext, query_texts, retrieve
+from chat_rec.agent.retrieve import FEATURES, Candidates, UserContext, query_texts, retrieve
 from chat_rec.catalog.items import Item
 from chat_rec.eval.crs_bench import one_blas_thread
 from chat_rec.index.chroma import ChromaIndex, make_client
@@ -23,7 +23,7 @@ def test_one_model_call_for_many_turns_scores_each_turn_as_the_agent_does(tmp_pa
     config = load_ranking_config(_fitted_folder(tmp_path))
     config.rerank = 15  # the model reorders the weighted sum's first 15; the rest keep its order
     rng = np.random.default_rng(3)
-    empty = Candidates([], np.zeros((0, 11), dtype=np.float32), {})
+    empty = Candidates([], np.zeros((0, len(FEATURES)), dtype=np.float32), {})
     tables = [_candidates(rng, 40), empty, _candidates(rng, 10), _candidates(rng, 25)]
     many = score_many(tables, config, _Logs())
     for table, scores in zip(tables, many):
