@@ -109,3 +109,20 @@ def test_kfold_runs_give_each_fold_the_memory_of_the_other_folds_only(monkeypatc
     for signals, fold in seen:
         assert signals.requests is not None and len(signals.requests) == 8
         assert not {f"dialog:{d}" for d in fold} & set(signals.requests.sessions)
+
+
+def test_a_model_fitted_with_the_memory_ranks_only_where_there_is_one() -> None:
+    from chat_rec.agent.rank import load_ranking_config, ranking_version
+    from chat_rec.settings import BENCHMARK_RANKING
+
+    config = load_ranking_config(BENCHMARK_RANKING)
+    assert "asked" in config.inputs
+
+    class Logs(Signals):
+        def has_logs(self) -> bool:
+            return True
+
+    logs = Logs()
+    assert ranking_version(config, logs) == f"{config.version}+weights"  # logs, but no dialogs logged
+    logs.requests = _memory()
+    assert ranking_version(config, logs) == config.version

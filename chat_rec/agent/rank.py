@@ -6,7 +6,8 @@ every turn's trace, like prompt versions. Ranking is deterministic and needs no 
 A config may also name a learned model (``ranking/<version>/ranking.yaml`` next to its
 LightGBM file, :mod:`chat_rec.agent.learned`). Its weights stay the fallback: they rank
 when the model file is missing and for catalogs without interaction logs, where the
-model's collaborative inputs would all be zero, unlike anything it learned from. The
+model's collaborative inputs would all be zero, unlike anything it learned from (the same
+for a model that reads the request memory, where no dialogs were logged). The
 version a turn records says which of the two ranked (:func:`ranking_version`).
 
 Deliberately left out: learned models that are not a re-ranking of these features.
@@ -79,8 +80,13 @@ def load_ranking_config(path: Path) -> RankingConfig:
 
 
 def uses_model(config: RankingConfig, signals: Signals | None) -> bool:
-    """The learned model ranks when it loads and the catalog has interaction logs."""
-    return signals is not None and signals.has_logs() and config.booster() is not None
+    """The learned model ranks when it loads and the catalog has interaction logs (and, for
+    a model fitted with the request memory, a memory of logged dialogs)."""
+    if signals is None or not signals.has_logs():
+        return False
+    if "asked" in config.inputs and not signals.requests:
+        return False
+    return config.booster() is not None
 
 
 def ranking_version(config: RankingConfig, signals: Signals | None) -> str:
