@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from chat_rec.agent.rank import RankingConfig, load_ranking_config
@@ -139,8 +138,7 @@ def request_memory(space: ItemSpace, turns: list[EvalTurn], query_turns: int) ->
     requests = [
         (session_of(t.dialog), request_text([u.text for u in t.context], query_turns) or " ", t.targets) for t in turns
     ]
-    vectors = space.embedder.embed([text for _, text, _ in requests]) if requests else np.zeros((0, 384))
-    return build_memory(requests, space.row, vectors)
+    return build_memory(requests, space.row, space.embedder.embed([text for _, text, _ in requests]))
 
 
 def redial_training_turns(setup: RedialSetup, logs: list[Interaction]) -> list[EvalTurn]:
