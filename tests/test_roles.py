@@ -184,6 +184,19 @@ def test_read_cannot_add_a_hard_filter_the_user_did_not_state(agent: Agent, cann
     assert stated.preferences.get("year_min") in (1990, 1991)  # stated: the rules (or the reading) apply it
 
 
+def test_a_self_contradicting_reading_does_not_turn_a_frame_into_a_request(agent: Agent, canned: Any) -> None:
+    """SmolLM2's reading of "something in Korean" in `eval replay` (crime asked for and
+    ruled out at once) made the frame look like a request, so "a comedy" next was not
+    kept in Korean."""
+    junk = {"categories": ["Crime"] * 3, "tags": ["Crime"] * 3, "people": [], "titles": [], "rule_out": ["Crime"]}
+    reader = _pick_agent(agent, canned(lambda req: json.dumps(junk)), roles="read")
+    first, _ = run_turn(reader, "something in Korean", conversation="frame")
+    assert first.preferences["languages"] == ["Korean"] and "liked_tags" not in first.preferences
+    assert any("both asked for and ruled out" in note for note in first.trace["roles"]["read"]["ignored"])
+    second, _ = run_turn(reader, "a comedy", conversation="frame")
+    assert second.preferences["languages"] == ["Korean"]
+
+
 def test_prompt_lint_checks_the_role_schemas(tmp_path: Path) -> None:
     prompts = tmp_path / "prompts"
     shutil.copytree(BUILTIN_PROMPTS, prompts)

@@ -92,6 +92,17 @@ def merge_reading(
     prefs = Preferences.from_dict(rules.to_dict())
     notes: list[str] = []
     allowed = set(vocab.categories.values())
+    # a reading that both asks for and rules out the same thing says nothing about it
+    ruled = {str(c).lower() for c in reading.get("rule_out") or []}
+    contradicted = ruled & {str(w).lower() for w in [*(reading.get("categories") or []), *(reading.get("tags") or [])]}
+    if contradicted:
+        notes.append(f"{sorted(contradicted)}: both asked for and ruled out, ignored")
+        reading = {
+            key: [w for w in value if str(w).lower() not in contradicted]
+            if key in ("categories", "tags", "rule_out") and isinstance(value, list)
+            else value
+            for key, value in reading.items()
+        }
     for category in reading.get("categories") or []:
         if category in allowed and category not in prefs.exclude_categories and category not in prefs.boost_categories:
             prefs.boost_categories.append(category)
