@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 
@@ -100,3 +101,21 @@ def test_split_by_dialog_keeps_each_dialogs_unknown_targets() -> None:
     first, second = split_run(run)
     assert (len(first.turns), first.unknown_targets) == (1, 2)  # d1 (and d3) on one side
     assert (len(second.turns), second.unknown_targets) == (2, 1)
+
+
+def test_a_copied_data_file_keeps_its_benchmark_catalog_key(tmp_path: Path) -> None:
+    import os
+    import shutil
+
+    from chat_rec.eval.crs_catalogs import _digest
+
+    original = tmp_path / "a" / "movies.csv"
+    original.parent.mkdir()
+    original.write_text("movieId,movieName\n1,Heat (1995)\n")
+    copy = tmp_path / "b" / "movies.csv"
+    copy.parent.mkdir()
+    shutil.copy(original, copy)
+    os.utime(copy, (1_000_000, 1_000_000))  # a re-copied data set: new path, new mtime, same bytes
+    assert _digest(copy) == _digest(original)
+    copy.write_text("movieId,movieName\n1,Heat (1995)\n2,Alien (1979)\n")
+    assert _digest(copy) != _digest(original)

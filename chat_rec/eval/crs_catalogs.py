@@ -111,10 +111,12 @@ BUILD_VERSION = "4"  # bump when a builder below changes what it writes
 
 
 def _digest(*paths: Path) -> str:
+    """Key of a built catalog: the builder version and the files' *contents*, so a copied or
+    re-downloaded data set (new path, new mtime, same bytes) reuses its index."""
     h = hashlib.sha256(BUILD_VERSION.encode())
     for p in paths:
-        st = Path(p).stat()
-        h.update(f"{Path(p).resolve()}:{st.st_size}:{int(st.st_mtime)}".encode())
+        with open(p, "rb") as f:
+            h.update(hashlib.file_digest(f, "sha256").digest())
     return h.hexdigest()[:10]
 
 
