@@ -108,6 +108,8 @@ def test_model_file_loads_and_ranks_deterministically(tmp_path: Path) -> None:
     config = load_ranking_config(folder)
     assert config.model == "model.txt" and config.logs == "abc123" and config.inputs
     cands = _candidates(np.random.default_rng(1))
+    cands.features[:, FEATURES.index("collab")] *= 0.9
+    cands.features[7, FEATURES.index("collab")] = 1.0  # a clear best, not a near tie
     first = score(cands, config, _Logs())
     again = score(cands, load_ranking_config(folder / "ranking.yaml"), _Logs())
     assert np.array_equal(first, again)
@@ -179,7 +181,7 @@ def test_fit_on_a_tiny_synthetic_log_writes_a_model_that_loads(space: ItemSpace,
     setup = RedialSetup(space, tmp_path, titles, dict(ids), {})
     data = read_training(setup, [log])
     assert len(data.dialogs) == 30 and len(data.turns) == 60 and not data.events.empty
-    params = LtrParams(rounds=10, leaves=7, min_data_in_leaf=5, rerank=100)
+    params = LtrParams(rounds=20, leaves=7, min_data_in_leaf=5, rerank=100)
     outcome = fit(data, BASE, params, holdout=6, folds=3)
     assert outcome.fit_dialogs == 24 and outcome.examples > 0
     assert set(outcome.validation) == {"t", "learned"}
@@ -189,7 +191,7 @@ def test_fit_on_a_tiny_synthetic_log_writes_a_model_that_loads(space: ItemSpace,
     config = load_ranking_config(folder)
     assert config.booster() is not None and config.rerank == 100
     # the options through the same path: validated in memory, written, loaded with their inputs
-    both = LtrParams(rounds=10, leaves=7, min_data_in_leaf=5, rerank=100, policy=True, relative=True, requests=True)
+    both = LtrParams(rounds=20, leaves=7, min_data_in_leaf=5, rerank=100, policy=True, relative=True, requests=True)
     outcome = fit(data, BASE, both, holdout=6, folds=3)
     assert outcome.validation["learned"]["n_targets"] == 18
     write_model(outcome.booster, tmp_path / "v10-ltr", "v10-ltr", BASE, both, outcome.logs, "tiny")
@@ -255,7 +257,7 @@ def test_a_model_with_relative_inputs_writes_and_ranks(tmp_path: Path) -> None:
         turns.append(
             SimpleNamespace(candidates=cands, target_rows=[target], named_rows=[], turn=SimpleNamespace(new=[True]))
         )
-    params = LtrParams(rounds=10, leaves=7, min_data_in_leaf=5, rerank=0, relative=True)
+    params = LtrParams(rounds=20, leaves=7, min_data_in_leaf=5, rerank=0, relative=True)
     x, y, groups = examples(turns, BASE.vector(), params)  # type: ignore[arg-type]
     folder = tmp_path / "v9-ltr"
     write_model(train(x, y, groups, params), folder, "v9-ltr", BASE, params, "abc123", "test model")

@@ -64,6 +64,22 @@ def test_k_fold_subsets_hold_no_request_of_the_left_out_dialogs() -> None:
     assert subset.n_items == memory.n_items
 
 
+def test_an_items_profile_is_the_mean_of_the_requests_that_led_to_it() -> None:
+    memory = _memory()
+    query = _unit(0.5, 0.5, 0.5)
+    profile_a = memory.vectors[0] + memory.vectors[2]  # both heist requests led to "a"
+    profile_a /= np.linalg.norm(profile_a)
+    scores = memory.profile_scores(query)
+    assert scores[0] == pytest.approx(float(profile_a @ query), abs=1e-6)
+    assert scores[2] == pytest.approx(float(memory.vectors[1] @ query), abs=1e-6)  # only the space drama
+    assert scores[3] == 0.0  # no request led to "d"
+    # a K-fold subset builds its own profiles: "a" is then the caper request alone
+    assert memory.only({"dialog:3"}).profile_scores(query)[0] == pytest.approx(
+        float(memory.vectors[2] @ query), abs=1e-6
+    )
+    assert memory.only({"dialog:3"}).profile_scores(query)[2] == 0.0
+
+
 def test_request_text_is_the_benchmarks_query() -> None:
     said = ["hi", "I loved Heat", "what kind?", "a heist, funny", "try Logan Lucky"]
     assert request_text(said, 2) == "a heist, funny try Logan Lucky"
@@ -85,6 +101,20 @@ def test_retrieve_fills_asked_from_the_memory_and_zero_without(space: ItemSpace)
     asked = found.features[:, ASKED]
     assert row is not None and asked[row] > 0.3
     assert np.count_nonzero(asked) == 1  # only the item that followed the request
+    profile = found.column("asked_profile")
+    assert profile[row] == pytest.approx(asked[row], abs=1e-5)  # one request: its profile is that request
+    assert not without.column("asked_profile").any()
+
+
+def test_retrieve_reads_the_records_year_and_popularity_field(space: ItemSpace) -> None:
+    found = retrieve(space, Preferences(query="a funny film"), UserContext(), Signals())
+    catalog = space.catalog
+    for row, item_id in enumerate(found.ids):
+        item = catalog.by_id[item_id]
+        assert found.column("year")[row] == (catalog.year(item) or 0.0)
+        listed = item.get_number(catalog.roles.popularity) if catalog.roles.popularity else None
+        assert found.column("listed_popularity")[row] == pytest.approx(np.log1p(listed or 0.0))
+    assert found.column("year").min() > 1900  # every built-in item has a year
 
 
 def test_kfold_runs_give_each_fold_the_memory_of_the_other_folds_only(monkeypatch: pytest.MonkeyPatch) -> None:

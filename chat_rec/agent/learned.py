@@ -31,9 +31,11 @@ log = logging.getLogger(__name__)
 
 ROUTES = ("dense", "lexical", "neighbours", "collab", "popular", "people", "series")
 EXTRA_INPUTS = ("weighted", *(f"route_{r}" for r in ROUTES), "n_named")
-# "asked" (the request memory) is an input only of models fitted with it (``ranking fit --requests``)
-MODEL_INPUTS = (*(f for f in FEATURES if f != "asked"), *EXTRA_INPUTS)
-REQUEST_INPUTS = ("asked", "asked_share")  # asked_share: asked over the turn's best asked
+# the request memory's and the record's columns are inputs only of models fitted with them
+# (``ranking fit --requests``, ``--item-facts``)
+REQUEST_INPUTS = ("asked", "asked_share", "asked_profile", "asked_profile_gap")  # share: over the turn's best
+ITEM_INPUTS = ("year", "listed_popularity")
+MODEL_INPUTS = (*(f for f in FEATURES if f not in REQUEST_INPUTS + ITEM_INPUTS), *EXTRA_INPUTS)
 # Where a candidate stands in its own turn's list: a tree sees one row at a time, so
 # "dense .42" means nothing until it knows the best dense score of that turn was .45.
 RELATIVE_FEATURES = ("dense", "seed", "popularity", "collab", "tag")
@@ -50,6 +52,7 @@ def model_inputs(candidates: Candidates, weights: np.ndarray, inputs: tuple[str,
     columns["weighted"] = weighted
     best_asked = float(columns["asked"].max()) if n else 0.0
     columns["asked_share"] = columns["asked"] / best_asked if best_asked > 0 else np.zeros(n, dtype=np.float32)
+    columns["asked_profile_gap"] = columns["asked_profile"] - (columns["asked_profile"].max() if n else 0.0)
     if n and any(name in RELATIVE_INPUTS for name in inputs):
         order = np.argsort(-weighted, kind="stable")
         position = np.empty(n, dtype=np.float32)

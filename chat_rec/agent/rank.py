@@ -84,7 +84,7 @@ def uses_model(config: RankingConfig, signals: Signals | None) -> bool:
     a model fitted with the request memory, a memory of logged dialogs)."""
     if signals is None or not signals.has_logs():
         return False
-    if "asked" in config.inputs and not signals.requests:
+    if {"asked", "asked_profile"} & set(config.inputs) and not signals.requests:
         return False
     return config.booster() is not None
 

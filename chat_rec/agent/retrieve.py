@@ -43,7 +43,12 @@ FEATURES = (
     "dislike",
     "series",
     "asked",
+    "asked_profile",
+    "year",
+    "listed_popularity",
 )
+# context for a learned ranker only: what the request memory's item profiles say, and the
+# record's year and own popularity field (log1p of votes, sales); a weighted sum leaves them at 0
 
 
 @dataclass
@@ -259,4 +264,7 @@ def retrieve(
         if request_vector is None:
             request_vector = qvec if embedded == prefs.query else space.embed_query(prefs.query or " ")
         feats[:, 11] = memory.scores(request_vector)[space_rows]
+        feats[:, 12] = memory.profile_scores(request_vector)[space_rows]
+    feats[:, 13] = facts.years[rows]
+    feats[:, 14] = facts.listed_popularity[rows]
     return Candidates(ids, feats, routes, n_named=len(named))

@@ -60,6 +60,9 @@ def fit(
     requests: bool = typer.Option(
         False, "--requests", help="--train: add the request memory of the training dialogs (the `asked` inputs)"
     ),
+    item_facts: bool = typer.Option(
+        False, "--item-facts", help="--train: add the record's year and its own popularity field as inputs"
+    ),
     movies: Path | None = typer.Option(None, "--movies", help="ReDial movies.csv (ReDial dev sets)"),
     movielens: Path | None = typer.Option(None, "--movielens", help="MovieLens-small folder (INSPIRED dev sets)"),
     metadata: Path | None = typer.Option(None, "--metadata", help="MovieLens movies_w_keywords.csv"),
@@ -87,7 +90,13 @@ def fit(
         from chat_rec.eval.crs_ltr import LtrParams
 
         params = LtrParams(
-            rounds=rounds, leaves=leaves, rerank=rerank, policy=policy, relative=relative, requests=requests
+            rounds=rounds,
+            leaves=leaves,
+            rerank=rerank,
+            policy=policy,
+            relative=relative,
+            requests=requests,
+            item_facts=item_facts,
         )
         _fit_learned(train, movies, metadata, tmdb, base, out, cache, holdout, folds, params)
         return
@@ -173,6 +182,7 @@ def _fit_learned(
     target = out or folder / f"{next_version(folder)}-ltr"
     relative = " and their place in the list" if params.relative else ""
     relative += " and the request memory of the same dialogs" if params.requests else ""
+    relative += " and the records' year and popularity field" if params.item_facts else ""
     policy = ", the agent's list: new films only" if params.policy else ""
     description = (
         f"LightGBM LambdaRank over the agent's features{relative}, "

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from chat_rec.agent.learned import MODEL_INPUTS, RELATIVE_INPUTS, REQUEST_INPUTS, model_inputs
+from chat_rec.agent.learned import ITEM_INPUTS, MODEL_INPUTS, RELATIVE_INPUTS, REQUEST_INPUTS, model_inputs
 from chat_rec.agent.rank import RankingConfig
 from chat_rec.eval.crs_bench import BenchOptions, BenchRun, ScoredTurn, run_features
 from chat_rec.eval.crs_data import EvalTurn
@@ -46,6 +46,7 @@ class LtrParams:
     policy: bool = False  # train on the agent's list (named items and repeats left out)
     relative: bool = False  # add RELATIVE_INPUTS (where each candidate stands in its turn's list)
     requests: bool = False  # add REQUEST_INPUTS (the request memory of the training dialogs)
+    item_facts: bool = False  # add ITEM_INPUTS (the record's year and its own popularity field)
     seed: int = 0
 
     @property
@@ -53,6 +54,7 @@ class LtrParams:
         return (
             *MODEL_INPUTS,
             *(REQUEST_INPUTS if self.requests else ()),
+            *(ITEM_INPUTS if self.item_facts else ()),
             *(RELATIVE_INPUTS if self.relative else ()),
         )
 

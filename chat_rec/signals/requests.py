@@ -6,7 +6,10 @@ named none. A request memory links *words* to items: each past turn of a logged 
 new request, the ``k`` most similar past requests vote for their items, each vote the
 cosine similarity of the two requests; an item's score is the sum of its votes
 (:meth:`RequestMemory.scores`, the ``asked`` feature of
-:func:`chat_rec.agent.retrieve.retrieve`).
+:func:`chat_rec.agent.retrieve.retrieve`). Each item also has a *profile*, the mean of the
+past requests that led to it; a new request's cosine with it is the ``asked_profile``
+feature (:meth:`RequestMemory.profile_scores`): it reaches items no single near request
+led to, when many loosely similar ones did.
 
 Deliberately left out: keeping request text from the product's own chats (a message must
 not outlive ``profile forget``); the memory is built from logged dialogs that a team
@@ -16,9 +19,10 @@ imports for benchmarks and ``ranking fit``.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import sparse
 
 NEIGHBOURS = 50  # past requests that vote for a new one's items
 
@@ -37,6 +41,7 @@ class RequestMemory:
     sessions: np.ndarray  # per request: its dialog's session name (for K-fold subsets)
     n_items: int  # rows of the item space the item rows index
     neighbours: int = NEIGHBOURS
+    _profiles: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.items)
@@ -53,6 +58,27 @@ class RequestMemory:
             if sims[j] > 0:
                 out[self.items[j]] += sims[j]
         return out
+
+    def profile_scores(self, request_vector: np.ndarray) -> np.ndarray:
+        """Per item-space row: the cosine of the request with the item's profile, the
+        normalised mean of the past requests that led to it (0 for items none led to)."""
+        if self._profiles is None:
+            self._profiles = self._build_profiles()
+        out: np.ndarray = self._profiles @ request_vector.astype(np.float32)
+        return out
+
+    def _build_profiles(self) -> np.ndarray:
+        dim = self.vectors.shape[1] if self.vectors.ndim == 2 else 0
+        if not len(self.items):
+            return np.zeros((self.n_items, dim), dtype=np.float32)
+        cols = np.concatenate(self.items)
+        rows = np.repeat(np.arange(len(self.items)), [len(r) for r in self.items])
+        led_to = sparse.csr_matrix(
+            (np.ones(len(cols), dtype=np.float32), (cols, rows)), shape=(self.n_items, len(self.items))
+        )
+        sums = np.asarray(led_to @ self.vectors, dtype=np.float32)
+        norms = np.linalg.norm(sums, axis=1, keepdims=True)
+        return np.divide(sums, norms, out=np.zeros_like(sums), where=norms > 0)
 
     def only(self, sessions: Collection[str]) -> RequestMemory:
         """The requests of ``sessions`` only: K-fold signals leave an example's own dialog out."""
