@@ -191,12 +191,16 @@ def test_fit_on_a_tiny_synthetic_log_writes_a_model_that_loads(space: ItemSpace,
     config = load_ranking_config(folder)
     assert config.booster() is not None and config.rerank == 100
     # the options through the same path: validated in memory, written, loaded with their inputs
-    both = LtrParams(rounds=20, leaves=7, min_data_in_leaf=5, rerank=100, policy=True, relative=True, requests=True)
+    both = LtrParams(
+        rounds=20, leaves=7, min_data_in_leaf=5, rerank=100, policy=True, relative=True, requests=True, item_facts=True
+    )
     outcome = fit(data, BASE, both, holdout=6, folds=3)
     assert outcome.validation["learned"]["n_targets"] == 18
     write_model(outcome.booster, tmp_path / "v10-ltr", "v10-ltr", BASE, both, outcome.logs, "tiny")
     assert tuple(load_ranking_config(tmp_path / "v10-ltr").inputs) == both.inputs
     assert "asked" in both.inputs and any(st.candidates.column("asked").any() for st in outcome.train_runs[0].turns)
+    assert {"asked_profile", "asked_profile_gap", "year", "listed_popularity"} <= set(both.inputs)
+    assert any(st.candidates.column("asked_profile").any() for st in outcome.train_runs[0].turns)
 
 
 def test_relative_inputs_place_each_candidate_in_its_own_list() -> None:
