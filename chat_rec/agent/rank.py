@@ -23,6 +23,7 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
+from chat_rec.agent.learned import REQUEST_INPUTS
 from chat_rec.agent.retrieve import FEATURES, Candidates
 from chat_rec.errors import ConfigError
 from chat_rec.signals import Signals
@@ -84,7 +85,7 @@ def uses_model(config: RankingConfig, signals: Signals | None) -> bool:
     a model fitted with the request memory, a memory of logged dialogs)."""
     if signals is None or not signals.has_logs():
         return False
-    if {"asked", "asked_profile"} & set(config.inputs) and not signals.requests:
+    if set(REQUEST_INPUTS) & set(config.inputs) and not signals.requests:
         return False
     return config.booster() is not None
 
