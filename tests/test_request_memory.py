@@ -112,8 +112,7 @@ def test_retrieve_reads_the_records_year_and_popularity_field(space: ItemSpace) 
     for row, item_id in enumerate(found.ids):
         item = catalog.by_id[item_id]
         assert found.column("year")[row] == (catalog.year(item) or 0.0)
-        listed = item.get_number(catalog.roles.popularity) if catalog.roles.popularity else None
-        assert found.column("listed_popularity")[row] == pytest.approx(np.log1p(listed or 0.0))
+        assert found.column("listed_popularity")[row] == pytest.approx(np.log1p(catalog.popularity(item) or 0.0))
     assert found.column("year").min() > 1900  # every built-in item has a year
 
 

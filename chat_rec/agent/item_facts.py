@@ -46,8 +46,8 @@ class ItemFacts:
         self.people = [frozenset(catalog.people(item)) for item in items]
         # record facts a learned ranker reads as they are (0 when the record has none)
         self.years = np.array([catalog.year(item) or 0.0 for item in items], dtype=np.float32)
-        listed = [item.get_number(catalog.roles.popularity) if catalog.roles.popularity else None for item in items]
-        self.listed_popularity = np.log1p(np.array([max(v or 0.0, 0.0) for v in listed], dtype=np.float32))
+        listed = [max(catalog.popularity(item) or 0.0, 0.0) for item in items]
+        self.listed_popularity = np.log1p(np.array(listed, dtype=np.float32))
         self.vocab: dict[str, int] = {}
         cols: list[int] = []
         rows: list[int] = []

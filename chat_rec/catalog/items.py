@@ -79,6 +79,10 @@ class Catalog:
     def duration(self, item: Item) -> float | None:
         return item.get_number(self.roles.duration)
 
+    def popularity(self, item: Item) -> float | None:
+        """The record's own popularity field (votes, sales, views), if the mapping names one."""
+        return item.get_number(self.roles.popularity)
+
     def categories(self, item: Item) -> list[str]:
         return item.get_list(self.roles.categories)
 

@@ -166,8 +166,7 @@ class TitleLinker:
         return int(year) if year else None
 
     def _popularity(self, item_id: str) -> float:
-        item = self.catalog.by_id[item_id]
-        return item.get_number(self.catalog.roles.popularity) or 0.0
+        return self.catalog.popularity(self.catalog.by_id[item_id]) or 0.0
 
     def _pick(self, ids: Sequence[str], year: int | None, base: float, key: str | None = None) -> list[Link]:
         scored = []
