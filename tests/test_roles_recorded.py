@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from chat_rec.agent.preferences import Preferences
 from chat_rec.cli.eval import app
 from chat_rec.errors import LLMError
-from chat_rec.eval.roles import RoleTurn, load_turns, save_turns, score_role_set, spread_order
+from chat_rec.eval.roles import RoleTurn, load_turns, save_turns, score_role_set, spread_order, turns_cache_path
 from chat_rec.index.space import ItemSpace
 from chat_rec.llm.base import LLM, Message, until_stop, with_deadline
 from chat_rec.llm.recorded import RecordedLLM
@@ -88,6 +88,15 @@ def test_sampled_turns_round_trip(tmp_path: Path) -> None:
     )
     save_turns(tmp_path / "t.jsonl", [turn, turn])
     assert load_turns(tmp_path / "t.jsonl") == [turn, turn]
+
+
+def test_sampled_turns_are_kept_per_ranking_version(tmp_path: Path) -> None:
+    """Turns ranked by one ranking are not read back for another: a new ranking samples anew."""
+    old = turns_cache_path(tmp_path, "redial", 200, "v6-ltr")
+    assert turns_cache_path(tmp_path, "redial", 200, "v6-ltr") == old
+    assert turns_cache_path(tmp_path, "redial", 200, "v8-ltr") != old
+    assert turns_cache_path(tmp_path, "inspired", 200, "v6-ltr") != old
+    assert turns_cache_path(tmp_path, "redial", 200, "../x y").parent == tmp_path
 
 
 def test_a_role_set_reports_after_every_turn_and_a_stopped_run_shows(

@@ -46,7 +46,7 @@ def roles(
         None,
         "--turns-cache",
         help="folder keeping the sampled turns (request, reading, ranked candidates): a later run with the same "
-        "--turns skips the benchmark's reading and ranking; delete it when the ranking changes",
+        "--turns and ranking version skips the benchmark's reading and ranking",
     ),
     show: Path | None = typer.Option(
         None, "--show", help="print the table of a JSON file --out wrote (a stopped run's too) and exit"
@@ -58,7 +58,7 @@ def roles(
     """Score role sets with one model: shown recall@3 vs the ranking's top 3, reasons, latency."""
     from chat_rec.errors import InputError
     from chat_rec.eval.crs_run import ranking, redial_setup
-    from chat_rec.eval.roles import RoleTurn, load_turns, save_turns, score_role_set, table
+    from chat_rec.eval.roles import RoleTurn, load_turns, save_turns, score_role_set, table, turns_cache_path
     from chat_rec.eval.roles_data import inspired_space, inspired_turns, redial_turns
     from chat_rec.llm import make_llm
     from chat_rec.llm.roles import parse_roles
@@ -88,7 +88,7 @@ def roles(
 
         config = ranking(None, BENCHMARK_RANKING)  # each data set's own benchmark default, as `eval redial|inspired`
         logs = training_logs(redial)  # the same logs as `eval redial`
-        saved = turns_cache / f"redial-{turns}.jsonl" if turns_cache else None
+        saved = turns_cache_path(turns_cache, "redial", turns, config.version) if turns_cache else None
         if saved and saved.exists():
             runs.append(("ReDial", redial_setup(home, movies, metadata, None, tmdb).space, load_turns(saved)))
         else:
@@ -101,7 +101,7 @@ def roles(
         from chat_rec.cli.eval_crs import INSPIRED_RANKING
 
         config = ranking(None, INSPIRED_RANKING)
-        saved = turns_cache / f"inspired-{turns}.jsonl" if turns_cache else None
+        saved = turns_cache_path(turns_cache, "inspired", turns, config.version) if turns_cache else None
         if saved and saved.exists():
             runs.append(("INSPIRED", inspired_space(movielens, metadata, tmdb, home)[0], load_turns(saved)))
         else:

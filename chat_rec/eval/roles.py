@@ -19,6 +19,7 @@ the benchmark's own reader) and replaying ``eval/cases`` (run ``eval replay`` wi
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 import time
 from collections.abc import Callable
@@ -84,6 +85,13 @@ def role_turns(run: BenchRun, config: RankingConfig, turns: int) -> list[RoleTur
         ranked = [(i, float(s)) for i, s in rank(st.candidates, config) if i not in named]
         out.append(RoleTurn(_request(st), st.prefs or Preferences(), ranked[:60], list(st.turn.targets)))
     return out
+
+
+def turns_cache_path(folder: Path, data: str, turns: int, ranking_version: str) -> Path:
+    """Where ``--turns-cache`` keeps a data set's sampled turns: the ranked candidates
+    depend on the ranking, so its version is part of the name (a new ranking samples anew)."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", ranking_version)
+    return folder / f"{data}-{turns}-{safe}.jsonl"
 
 
 def save_turns(path: Path, turns: list[RoleTurn]) -> None:
