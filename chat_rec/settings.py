@@ -20,7 +20,7 @@ BUILTIN_MAPPING = PROJECT_ROOT / "catalog" / "movies.mapping.yaml"
 BUILTIN_PROMPTS = PROJECT_ROOT / "prompts"
 BUILTIN_RANKING = PROJECT_ROOT / "ranking" / "v5.yaml"  # the product's weights (hand-set)
 # learned on ReDial training dialogs (v4's weights as its fallback): what `eval redial|inspired` scores
-BENCHMARK_RANKING = PROJECT_ROOT / "ranking" / "v8-ltr"
+BENCHMARK_RANKING = PROJECT_ROOT / "ranking" / "v9-ltr"
 
 
 class Settings(BaseSettings):

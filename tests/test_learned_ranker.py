@@ -286,3 +286,32 @@ def test_the_benchmark_default_is_a_shipped_learned_model() -> None:
     config = load_ranking_config(BENCHMARK_RANKING)
     assert config.model is not None and config.booster() is not None
     assert load_ranking_config(BUILTIN_RANKING).model is None  # the product default stays the weighted sum
+
+
+def test_fewest_rows_per_leaf_and_seed_reach_the_model() -> None:
+    """``--min-leaf`` bounds how finely a tree may split; ``--seed`` reproduces a fit."""
+    from chat_rec.eval.crs_ltr import LtrParams, examples, train
+
+    rng = np.random.default_rng(0)
+    turns = []
+    for _ in range(40):
+        cands = _candidates(rng)
+        turns.append(
+            SimpleNamespace(
+                candidates=cands,
+                target_rows=[int(np.argmax(cands.column("collab")))],
+                named_rows=[],
+                turn=SimpleNamespace(new=[True]),
+            )
+        )
+    fine = LtrParams(rounds=5, leaves=7, min_data_in_leaf=5, rerank=0)
+    x, y, groups = examples(turns, BASE.vector(), fine)  # type: ignore[arg-type]
+
+    def most_leaves(params: LtrParams) -> int:
+        trees = train(x, y, groups, params).dump_model()["tree_info"]
+        return max(tree["num_leaves"] for tree in trees)
+
+    assert most_leaves(fine) == 7
+    assert most_leaves(LtrParams(rounds=5, leaves=7, min_data_in_leaf=len(y) // 2, rerank=0)) <= 2
+    seeded = LtrParams(rounds=5, leaves=7, min_data_in_leaf=5, rerank=0, seed=3)
+    assert train(x, y, groups, seeded).model_to_string() == train(x, y, groups, seeded).model_to_string()

@@ -50,6 +50,8 @@ def fit(
     folds: int = typer.Option(5, "--folds", help="--train: K for the K-fold signals"),
     rounds: int = typer.Option(200, "--rounds", help="--train: boosting rounds"),
     leaves: int = typer.Option(31, "--leaves", help="--train: leaves per tree"),
+    min_leaf: int = typer.Option(50, "--min-leaf", help="--train: fewest rows a leaf may hold (higher: smoother)"),
+    seed: int = typer.Option(0, "--seed", help="--train: the model's seed (fits differ by seed: compare several)"),
     rerank: int = typer.Option(300, "--rerank", help="--train: the model reorders the weighted sum's first N"),
     policy: bool = typer.Option(
         False, "--policy", help="--train: learn the agent's list (named films left out, new films the targets)"
@@ -92,6 +94,8 @@ def fit(
         params = LtrParams(
             rounds=rounds,
             leaves=leaves,
+            min_data_in_leaf=min_leaf,
+            seed=seed,
             rerank=rerank,
             policy=policy,
             relative=relative,
@@ -189,7 +193,7 @@ def _fit_learned(
         f"reordering the first {params.rerank} of {base.version}'s weighted sum (its weights are the fallback); "
         f"fitted by `chat-rec ranking fit --train` on {outcome.fit_dialogs} ReDial training dialogs "
         f"({outcome.examples} turns{policy}), "
-        f"{folds}-fold signals; {params.rounds} rounds, {params.leaves} leaves"
+        f"{folds}-fold signals; {params.rounds} rounds, {params.leaves} leaves of at least {params.min_data_in_leaf} rows, seed {params.seed}"
     )
     if outcome.validation:
         learned, weighted = outcome.validation["learned"], outcome.validation[base.version]
