@@ -193,7 +193,8 @@ def _fit_learned(
         f"reordering the first {params.rerank} of {base.version}'s weighted sum (its weights are the fallback); "
         f"fitted by `chat-rec ranking fit --train` on {outcome.fit_dialogs} ReDial training dialogs "
         f"({outcome.examples} turns{policy}), "
-        f"{folds}-fold signals; {params.rounds} rounds, {params.leaves} leaves of at least {params.min_data_in_leaf} rows, seed {params.seed}"
+        f"{folds}-fold signals; {params.rounds} rounds, {params.leaves} leaves "
+        f"of at least {params.min_data_in_leaf} rows, seed {params.seed}"
     )
     if outcome.validation:
         learned, weighted = outcome.validation["learned"], outcome.validation[base.version]
