@@ -78,18 +78,24 @@ def _candidates(rng: np.random.Generator, n: int = 40) -> Candidates:
     return Candidates(ids, features, {"dense": ids[: n // 2], "collab": ids[n // 2 :]}, n_named=1)
 
 
-def _fitted_folder(tmp_path: Path) -> Path:
-    """A model fitted on synthetic turns where the target is the row with the highest collab."""
-    from chat_rec.eval.crs_ltr import LtrParams, examples, train, write_model
-
+def _synthetic_turns(n: int) -> list[SimpleNamespace]:
+    """Turns whose target is the candidate with the highest collab."""
     rng = np.random.default_rng(0)
     turns = []
-    for _ in range(60):
+    for _ in range(n):
         cands = _candidates(rng)
         target = int(np.argmax(cands.column("collab")))
         turns.append(
             SimpleNamespace(candidates=cands, target_rows=[target], named_rows=[], turn=SimpleNamespace(new=[True]))
         )
+    return turns
+
+
+def _fitted_folder(tmp_path: Path) -> Path:
+    """A model fitted on synthetic turns where the target is the row with the highest collab."""
+    from chat_rec.eval.crs_ltr import LtrParams, examples, train, write_model
+
+    turns = _synthetic_turns(60)
     params = LtrParams(rounds=20, leaves=7, min_data_in_leaf=5, rerank=0)
     x, y, groups = examples(turns, BASE.vector(), params)  # type: ignore[arg-type]
     assert len(groups) == 60 and y.sum() == 60
@@ -292,18 +298,7 @@ def test_fewest_rows_per_leaf_and_seed_reach_the_model() -> None:
     """``--min-leaf`` bounds how finely a tree may split; ``--seed`` reproduces a fit."""
     from chat_rec.eval.crs_ltr import LtrParams, examples, train
 
-    rng = np.random.default_rng(0)
-    turns = []
-    for _ in range(40):
-        cands = _candidates(rng)
-        turns.append(
-            SimpleNamespace(
-                candidates=cands,
-                target_rows=[int(np.argmax(cands.column("collab")))],
-                named_rows=[],
-                turn=SimpleNamespace(new=[True]),
-            )
-        )
+    turns = _synthetic_turns(40)
     fine = LtrParams(rounds=5, leaves=7, min_data_in_leaf=5, rerank=0)
     x, y, groups = examples(turns, BASE.vector(), fine)  # type: ignore[arg-type]
 
