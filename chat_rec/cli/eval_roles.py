@@ -6,6 +6,7 @@ Data comes from outside the repository (``../shared/data``); nothing here downlo
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +82,19 @@ def roles(
         parse_roles(role_set)  # a typo fails before any model work
     home = cache or get_settings().home / "bench"
     runs: list[tuple[str, Any, list[RoleTurn]]] = []  # data set, item space, sampled turns
+
+    def add_run(
+        name: str, version: str, space: Callable[[], Any], sample: Callable[[], tuple[Any, list[RoleTurn]]]
+    ) -> None:
+        """The data set's sampled turns: from ``--turns-cache`` when kept for this ranking, else sampled (and kept)."""
+        saved = turns_cache_path(turns_cache, name.lower(), turns, version) if turns_cache else None
+        if saved and saved.exists():
+            runs.append((name, space(), load_turns(saved)))
+            return
+        runs.append((name, *sample()))
+        if saved:
+            save_turns(saved, runs[-1][2])
+
     if redial:
         if movies is None:
             raise InputError("--redial needs --movies", "Pass ReDial's movies.csv.")
@@ -88,26 +102,24 @@ def roles(
 
         config = ranking(None, BENCHMARK_RANKING)  # each data set's own benchmark default, as `eval redial|inspired`
         logs = training_logs(redial)  # the same logs as `eval redial`
-        saved = turns_cache_path(turns_cache, "redial", turns, config.version) if turns_cache else None
-        if saved and saved.exists():
-            runs.append(("ReDial", redial_setup(home, movies, metadata, None, tmdb).space, load_turns(saved)))
-        else:
-            runs.append(("ReDial", *redial_turns(redial, movies, metadata, tmdb, home, config, turns, logs)))
-            if saved:
-                save_turns(saved, runs[-1][2])
+        add_run(
+            "ReDial",
+            config.version,
+            lambda: redial_setup(home, movies, metadata, None, tmdb).space,
+            lambda: redial_turns(redial, movies, metadata, tmdb, home, config, turns, logs),
+        )
     if inspired:
         if movielens is None:
             raise InputError("--inspired needs --movielens", "Pass the MovieLens-small folder.")
         from chat_rec.cli.eval_crs import INSPIRED_RANKING
 
-        config = ranking(None, INSPIRED_RANKING)
-        saved = turns_cache_path(turns_cache, "inspired", turns, config.version) if turns_cache else None
-        if saved and saved.exists():
-            runs.append(("INSPIRED", inspired_space(movielens, metadata, tmdb, home)[0], load_turns(saved)))
-        else:
-            runs.append(("INSPIRED", *inspired_turns(inspired, movielens, metadata, tmdb, home, config, turns)))
-            if saved:
-                save_turns(saved, runs[-1][2])
+        inspired_config = ranking(None, INSPIRED_RANKING)
+        add_run(
+            "INSPIRED",
+            inspired_config.version,
+            lambda: inspired_space(movielens, metadata, tmdb, home)[0],
+            lambda: inspired_turns(inspired, movielens, metadata, tmdb, home, inspired_config, turns),
+        )
     if replay and record is None:
         raise InputError("--replay needs --record FILE", "Pass the file a recording run wrote.")
     settings = get_settings(llm=llm)
