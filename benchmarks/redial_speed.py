@@ -49,6 +49,7 @@ def main() -> None:
     disable_telemetry()
 
     from chat_rec.eval.crs_bench import BenchOptions, full_report
+    from chat_rec.eval.crs_catalogs import RedialFiles
     from chat_rec.eval.crs_run import BenchSpec, Interaction, prepare_redial, ranking
 
     cache = args.cache or get_settings().home / "bench"
@@ -59,9 +60,13 @@ def main() -> None:
     started = time.perf_counter(), time.process_time()
     if profiler:
         profiler.enable()
-    run, _ = prepare_redial(
-        spec, movies, data / "movielens25m" / "movies_w_keywords.csv", tmdb=data / "tmdb" / "tmdb_movies.csv"
+    files = RedialFiles(
+        movies,
+        data / "movielens25m" / "movies_w_keywords.csv",
+        tmdb=data / "tmdb" / "tmdb_movies.csv",
+        ratings=data / "movielens-small" / "ratings.csv",
     )
+    run, _ = prepare_redial(spec, files)
     scoring = time.perf_counter(), time.process_time()
     report = full_report(run, config)
     done = time.perf_counter(), time.process_time()

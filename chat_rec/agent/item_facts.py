@@ -48,6 +48,9 @@ class ItemFacts:
         self.years = np.array([catalog.year(item) or 0.0 for item in items], dtype=np.float32)
         listed = [max(catalog.popularity(item) or 0.0, 0.0) for item in items]
         self.listed_popularity = np.log1p(np.array(listed, dtype=np.float32))
+        self.ratings = np.array([catalog.rating(item) or 0.0 for item in items], dtype=np.float32)
+        counts = [max(catalog.rating_count(item) or 0.0, 0.0) for item in items]
+        self.rating_counts = np.log1p(np.array(counts, dtype=np.float32))
         self.vocab: dict[str, int] = {}
         cols: list[int] = []
         rows: list[int] = []

@@ -46,9 +46,12 @@ FEATURES = (
     "asked_profile",
     "year",
     "listed_popularity",
+    "rating",
+    "rating_count",
 )
 # context for a learned ranker only: what the request memory's item profiles say, and the
-# record's year and own popularity field (log1p of votes, sales); a weighted sum leaves them at 0
+# record's year, own popularity field (log1p of votes, sales), mean rating and log1p of its
+# number of ratings (0 when the record has none); a weighted sum leaves them at 0
 
 
 @dataclass
@@ -267,4 +270,6 @@ def retrieve(
         feats[:, 12] = memory.profile_scores(request_vector)[space_rows]
     feats[:, 13] = facts.years[rows]
     feats[:, 14] = facts.listed_popularity[rows]
+    feats[:, 15] = facts.ratings[rows]
+    feats[:, 16] = facts.rating_counts[rows]
     return Candidates(ids, feats, routes, n_named=len(named))

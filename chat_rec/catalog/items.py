@@ -83,6 +83,14 @@ class Catalog:
         """The record's own popularity field (votes, sales, views), if the mapping names one."""
         return item.get_number(self.roles.popularity)
 
+    def rating(self, item: Item) -> float | None:
+        """The mean rating people gave the item (stars, 1-10), if the mapping names one."""
+        return item.get_number(self.roles.rating)
+
+    def rating_count(self, item: Item) -> float | None:
+        """How many ratings :meth:`rating` is the mean of, if the mapping names a field for it."""
+        return item.get_number(self.roles.rating_count)
+
     def categories(self, item: Item) -> list[str]:
         return item.get_list(self.roles.categories)
 

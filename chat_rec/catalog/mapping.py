@@ -47,6 +47,8 @@ class Roles(BaseModel):
     language: str | None = None
     description: str | None = None
     popularity: str | None = None
+    rating: str | None = None  # mean rating people gave the item (stars, 1-10): a learned ranker's input
+    rating_count: str | None = None  # how many ratings that mean is over (how far to trust it)
     aliases: str | None = None  # other titles people type: "Seven" for "Se7en"
 
 
@@ -77,6 +79,8 @@ class Mapping(BaseModel):
             self.roles.language,
             self.roles.description,
             self.roles.popularity,
+            self.roles.rating,
+            self.roles.rating_count,
             self.roles.aliases,
             *self.roles.people,
         ]

@@ -72,6 +72,9 @@ def redial(
         None, "--mapping", help="catalog mapping for --metadata (default: the MovieLens keyword file's layout)"
     ),
     tmdb: Path | None = typer.Option(None, "--tmdb", help="TMDB movies CSV: vote counts as the catalog's popularity"),
+    ratings: Path | None = typer.Option(
+        None, "--ratings", help="MovieLens ratings.csv: each linked film's mean rating (a learned ranker's input)"
+    ),
     ranking_config: Path | None = typer.Option(
         None, "--ranking", help="ranking config to score (default: settings.BENCHMARK_RANKING)"
     ),
@@ -89,11 +92,12 @@ def redial(
 ) -> None:
     """Score the agent's ranking on ReDial (Recall@1/10/50, NDCG@10, MRR@10; all and new items)."""
     from chat_rec.eval.crs_bench import BenchOptions
+    from chat_rec.eval.crs_catalogs import RedialFiles
     from chat_rec.eval.crs_run import BenchSpec, prepare_redial
 
     logs = _interactions(interactions, kind, weight) if interactions else training_logs(dialogs)
     spec = BenchSpec(dialogs, _cache(cache), limit, logs, BenchOptions(query_turns=query_turns))
-    run, _ = prepare_redial(spec, movies, metadata, mapping, tmdb)
+    run, _ = prepare_redial(spec, RedialFiles(movies, metadata, mapping, tmdb, ratings))
     _score_and_print(run, ranking_config, out, llm, llm_turns)
 
 

@@ -26,6 +26,11 @@ def roles(
     movielens: Path | None = typer.Option(None, "--movielens", help="MovieLens-small folder (with --inspired)"),
     metadata: Path | None = typer.Option(None, "--metadata", help="MovieLens movies_w_keywords.csv to enrich titles"),
     tmdb: Path | None = typer.Option(None, "--tmdb", help="TMDB movies CSV (popularity)"),
+    ratings: Path | None = typer.Option(
+        None,
+        "--ratings",
+        help="MovieLens ratings.csv: each linked film's mean rating (a learned ranker's input), with --redial)",
+    ),
     llm: str = typer.Option(
         "llamacpp", "--llm", help="llamacpp | openai (settings as for chat: CHAT_REC_LLM_MODEL, OPENAI_BASE_URL)"
     ),
@@ -99,14 +104,17 @@ def roles(
         if movies is None:
             raise InputError("--redial needs --movies", "Pass ReDial's movies.csv.")
         from chat_rec.cli.eval_crs import training_logs
+        from chat_rec.eval.crs_catalogs import RedialFiles
+
+        files = RedialFiles(movies, metadata, tmdb=tmdb, ratings=ratings)
 
         config = ranking(None, BENCHMARK_RANKING)  # each data set's own benchmark default, as `eval redial|inspired`
         logs = training_logs(redial)  # the same logs as `eval redial`
         add_run(
             "ReDial",
             config.version,
-            lambda: redial_setup(home, movies, metadata, None, tmdb).space,
-            lambda: redial_turns(redial, movies, metadata, tmdb, home, config, turns, logs),
+            lambda: redial_setup(home, files).space,
+            lambda: redial_turns(redial, files, home, config, turns, logs),
         )
     if inspired:
         if movielens is None:

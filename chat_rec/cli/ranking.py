@@ -17,6 +17,7 @@ import yaml
 from chat_rec.settings import BUILTIN_RANKING, PROJECT_ROOT
 
 if TYPE_CHECKING:
+    from chat_rec.eval.crs_catalogs import RedialFiles
     from chat_rec.eval.crs_ltr import LtrParams
 
 app = typer.Typer(no_args_is_help=True, help="Ranking configs: show them, fit them on a dev set.")
@@ -63,13 +64,18 @@ def fit(
         False, "--requests", help="--train: add the request memory of the training dialogs (the `asked` inputs)"
     ),
     item_facts: bool = typer.Option(
-        False, "--item-facts", help="--train: add the record's year and its own popularity field as inputs"
+        False, "--item-facts", help="--train: add the record's year, own popularity field and mean rating as inputs"
     ),
     movies: Path | None = typer.Option(None, "--movies", help="ReDial movies.csv (ReDial dev sets)"),
     movielens: Path | None = typer.Option(None, "--movielens", help="MovieLens-small folder (INSPIRED dev sets)"),
     metadata: Path | None = typer.Option(None, "--metadata", help="MovieLens movies_w_keywords.csv"),
     tmdb: Path | None = typer.Option(
         None, "--tmdb", help="TMDB CSV (INSPIRED catalog; ReDial: vote counts as popularity)"
+    ),
+    ratings: Path | None = typer.Option(
+        None,
+        "--ratings",
+        help="MovieLens ratings.csv: each linked film's mean rating (a learned ranker's input) (ReDial)",
     ),
     interactions: list[Path] = typer.Option([], "--interactions", help="training interaction logs"),
     base: Path = typer.Option(BUILTIN_RANKING, "--base", help="starting config"),
@@ -88,6 +94,8 @@ def fit(
     targets. Also reports a 2-fold split by dialog (fit on one half, score the other) as an
     estimate of how much of the gain is overfitting.
     """
+    from chat_rec.eval.crs_catalogs import RedialFiles
+
     if train:
         from chat_rec.eval.crs_ltr import LtrParams
 
@@ -102,7 +110,8 @@ def fit(
             requests=requests,
             item_facts=item_facts,
         )
-        _fit_learned(train, movies, metadata, tmdb, base, out, cache, holdout, folds, params)
+        files = RedialFiles(movies, metadata, tmdb=tmdb, ratings=ratings) if movies else None
+        _fit_learned(train, files, base, out, cache, holdout, folds, params)
         return
     if dev is None:
         raise typer.BadParameter("pass --train (learned ranker) or --dev (weighted sum)")
@@ -120,7 +129,7 @@ def fit(
     else:
         if movies is None:
             raise typer.BadParameter("ReDial dev sets need --movies")
-        run, _ = prepare_redial(spec, movies, metadata, tmdb=tmdb)
+        run, _ = prepare_redial(spec, RedialFiles(movies, metadata, tmdb=tmdb, ratings=ratings))
     start = load_ranking_config(base)
     folder = PROJECT_ROOT / "ranking"
     version = out.stem if out else next_version(folder)
@@ -155,9 +164,7 @@ def fit(
 
 def _fit_learned(
     train: list[Path],
-    movies: Path | None,
-    metadata: Path | None,
-    tmdb: Path | None,
+    files: RedialFiles | None,
     base_path: Path,
     out: Path | None,
     cache: Path | None,
@@ -172,10 +179,10 @@ def _fit_learned(
     from chat_rec.eval.crs_ltr import write_model
     from chat_rec.eval.crs_run import redial_setup
 
-    if movies is None:
+    if files is None:
         raise typer.BadParameter("--train needs --movies (the ReDial movies.csv)")
     base = load_ranking_config(base_path)
-    setup = redial_setup(_cache(cache), movies, metadata, tmdb=tmdb)
+    setup = redial_setup(_cache(cache), files)
     data = read_training(setup, train)
     typer.echo(f"{len(data.dialogs)} training dialogs, {len(data.turns)} recommender turns naming a film")
     outcome = fit_model(data, base, params, holdout, folds, progress=typer.echo)
@@ -186,7 +193,7 @@ def _fit_learned(
     target = out or folder / f"{next_version(folder)}-ltr"
     relative = " and their place in the list" if params.relative else ""
     relative += " and the request memory of the same dialogs" if params.requests else ""
-    relative += " and the records' year and popularity field" if params.item_facts else ""
+    relative += " and the records' year, popularity and rating fields" if params.item_facts else ""
     policy = ", the agent's list: new films only" if params.policy else ""
     description = (
         f"LightGBM LambdaRank over the agent's features{relative}, "

@@ -3,7 +3,8 @@
 ReDial: the movie list (``movieId,movieName``) becomes a chat-rec catalog: each title is
 linked to the MovieLens keyword file with the same :class:`TitleLinker` the agent uses,
 and its genres and keywords go into the embedded text; with a TMDB snapshot, vote counts
-become the catalog's popularity field. The enriched JSONL and its mapping are written to a
+become the catalog's popularity field; with MovieLens ratings, each linked film's mean
+rating becomes its rating field. The enriched JSONL and its mapping are written to a
 cache folder and ingested through the normal importer.
 
 INSPIRED: MovieLens-small movies (enriched with MovieLens keywords by movieId) plus the
@@ -20,6 +21,7 @@ import ast
 import csv
 import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +97,8 @@ BENCH_MAPPING = {
         "overview": {"type": "string"},
         "source_id": {"type": "string"},
         "votes": {"type": "float"},
+        "rating": {"type": "float"},
+        "ratings": {"type": "int"},
     },
     "roles": {
         "year": "year",
@@ -102,6 +106,8 @@ BENCH_MAPPING = {
         "tags": "keywords",
         "description": "overview",
         "popularity": "votes",
+        "rating": "rating",
+        "rating_count": "ratings",
     },
     "synonyms": SYNONYMS,
 }
@@ -159,26 +165,42 @@ def tmdb_votes(tmdb_csv: Path) -> tuple[TitleLinker, dict[str, float]]:
     return TitleLinker(result.catalog), votes
 
 
-def build_redial_catalog(
-    movies_csv: Path,
-    metadata: Path | None,
-    folder: Path,
-    metadata_mapping: Path | None = None,
-    tmdb_csv: Path | None = None,
-) -> tuple[Path, Path, dict[str, object]]:
-    """ReDial movie list enriched from MovieLens (genres, keywords) and, with ``tmdb_csv``,
-    TMDB vote counts (the catalog's popularity field); cached by the input files' digest."""
-    key = _digest(movies_csv, *[p for p in (metadata, metadata_mapping, tmdb_csv) if p])
+def movielens_ratings(ratings_csv: Path) -> dict[str, tuple[float, int]]:
+    """MovieLens ``ratings.csv`` (userId,movieId,rating,...) -> movieId: (mean rating, count)."""
+    frame = pd.read_csv(ratings_csv, usecols=["movieId", "rating"], dtype={"movieId": str})
+    grouped = frame.groupby("movieId")["rating"].agg(["mean", "count"])
+    return {str(i): (float(m), int(n)) for i, m, n in zip(grouped.index, grouped["mean"], grouped["count"])}
+
+
+@dataclass(frozen=True)
+class RedialFiles:
+    """The files a ReDial catalog is built from; only the movie list is required."""
+
+    movies: Path  # ReDial movies.csv (movieId,movieName)
+    metadata: Path | None = None  # MovieLens movies_w_keywords.csv: genres, keywords
+    metadata_mapping: Path | None = None  # a mapping for ``metadata`` when it is not in MovieLens' layout
+    tmdb: Path | None = None  # TMDB snapshot: vote counts as the popularity field
+    ratings: Path | None = None  # MovieLens ratings.csv: each film's mean rating as its rating field
+
+
+def build_redial_catalog(files: RedialFiles, folder: Path) -> tuple[Path, Path, dict[str, object]]:
+    """ReDial movie list enriched from MovieLens (genres, keywords), with ``files.tmdb`` TMDB
+    vote counts (the catalog's popularity field) and with ``files.ratings`` the mean
+    MovieLens rating of each film linked to ``files.metadata`` (its rating field; MovieLens
+    ids are the same in every MovieLens release); cached by the input files' digest."""
+    optional = (files.metadata, files.metadata_mapping, files.tmdb, files.ratings)
+    key = _digest(files.movies, *[p for p in optional if p])
     name = f"redial-{key}"
     if (folder / f"{name}.jsonl").exists() and (folder / f"{name}.link.json").exists():
         cached = json.loads((folder / f"{name}.link.json").read_text(encoding="utf-8"))
         return folder / f"{name}.jsonl", folder / f"{name}.mapping.yaml", cached
-    linker, info = movielens_linker(metadata, metadata_mapping) if metadata else (None, {})
-    tmdb_linker, votes = tmdb_votes(tmdb_csv) if tmdb_csv else (None, {})
+    linker, info = movielens_linker(files.metadata, files.metadata_mapping) if files.metadata else (None, {})
+    tmdb_linker, votes = tmdb_votes(files.tmdb) if files.tmdb else (None, {})
+    rated = movielens_ratings(files.ratings) if files.ratings else {}
     rows: list[dict[str, object]] = []
     link_scores: dict[str, float] = {}
-    linked = with_votes = 0
-    with open(movies_csv, encoding="utf-8") as fh:
+    linked = with_votes = with_rating = 0
+    with open(files.movies, encoding="utf-8") as fh:
         for rec in csv.DictReader(fh):
             title, year = split_title(clean_title(rec["movieName"]), "with_year")
             row: dict[str, object] = {"id": rec["movieId"].strip(), "title": title, "year": year}
@@ -192,6 +214,10 @@ def build_redial_catalog(
                     if year is None and meta["year"]:
                         row["year"] = int(meta["year"])
                     linked += 1
+                    if links[0].item_id in rated:
+                        mean, count = rated[links[0].item_id]
+                        row.update(rating=round(mean, 3), ratings=count)
+                        with_rating += 1
             if tmdb_linker is not None:
                 links = tmdb_linker.link(query, limit=1, min_score=0.9)
                 if links and links[0].score >= 0.9:
@@ -203,6 +229,7 @@ def build_redial_catalog(
         "items": len(rows),
         "linked_to_metadata": linked,
         "linked_to_tmdb": with_votes,
+        "linked_to_ratings": with_rating,
         "duplicates_merged": len(aliases),
     }
     folder.mkdir(parents=True, exist_ok=True)  # the aliases first: ``_write``'s link.json marks the cache complete

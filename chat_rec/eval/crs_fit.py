@@ -6,7 +6,7 @@
    for the validation dialogs with signals from all the others;
    With ``LtrParams.requests`` the request memory (:mod:`chat_rec.signals.requests`) of
    the same dialogs feeds the ``asked`` and ``asked_profile`` features, K-fold like the
-   other signals; ``LtrParams.item_facts`` adds the records' year and popularity field;
+   other signals; ``LtrParams.item_facts`` adds the records' year, popularity and rating fields;
 4. train LambdaRank on the K-fold examples; score the weighted sum and the model on the
    validation turns with the benchmark's own :func:`chat_rec.eval.crs_bench.evaluate`.
 

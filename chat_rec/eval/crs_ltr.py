@@ -46,7 +46,7 @@ class LtrParams:
     policy: bool = False  # train on the agent's list (named items and repeats left out)
     relative: bool = False  # add RELATIVE_INPUTS (where each candidate stands in its turn's list)
     requests: bool = False  # add REQUEST_INPUTS (the request memory of the training dialogs)
-    item_facts: bool = False  # add ITEM_INPUTS (the record's year and its own popularity field)
+    item_facts: bool = False  # add ITEM_INPUTS (the record's year, own popularity field and mean rating)
     seed: int = 0
 
     @property

@@ -16,7 +16,7 @@ from chat_rec.agent.rank import RankingConfig, load_ranking_config
 from chat_rec.catalog.titles import TitleLinker
 from chat_rec.errors import InputError
 from chat_rec.eval.crs_bench import BenchOptions, BenchRun, open_bench_space, run_features
-from chat_rec.eval.crs_catalogs import build_inspired_catalog, build_redial_catalog, redial_aliases
+from chat_rec.eval.crs_catalogs import RedialFiles, build_inspired_catalog, build_redial_catalog, redial_aliases
 from chat_rec.eval.crs_data import EvalTurn, clean_title, eval_turns, inspired_dialogs, redial_dialogs
 from chat_rec.eval.crs_ltr import session_of
 from chat_rec.index.space import ItemSpace
@@ -112,17 +112,8 @@ class RedialSetup:
     stats: dict[str, Any]
 
 
-def redial_setup(
-    cache: Path,
-    movies: Path,
-    metadata: Path | None,
-    metadata_mapping: Path | None = None,
-    tmdb: Path | None = None,
-    progress: bool = True,
-) -> RedialSetup:
-    catalog_path, mapping_path, stats = build_redial_catalog(
-        movies, metadata, cache / "catalogs", metadata_mapping, tmdb
-    )
+def redial_setup(cache: Path, files: RedialFiles, progress: bool = True) -> RedialSetup:
+    catalog_path, mapping_path, stats = build_redial_catalog(files, cache / "catalogs")
     home = cache / catalog_path.stem
     space = open_bench_space(home, catalog_path, mapping_path, catalog_path.stem.replace(".", "-"), progress)
     titles = {i.id: space.catalog.display_title(i) for i in space.catalog.items}
@@ -161,14 +152,8 @@ def redial_signals(
     return signals, reports
 
 
-def prepare_redial(
-    spec: BenchSpec,
-    movies: Path,
-    metadata: Path | None,
-    metadata_mapping: Path | None = None,
-    tmdb: Path | None = None,
-) -> tuple[BenchRun, dict[str, Any]]:
-    setup = redial_setup(spec.cache, movies, metadata, metadata_mapping, tmdb, spec.progress)
+def prepare_redial(spec: BenchSpec, files: RedialFiles) -> tuple[BenchRun, dict[str, Any]]:
+    setup = redial_setup(spec.cache, files, spec.progress)
     signals, reports = redial_signals(setup, spec.interactions, spec.dialogs, spec.options)
     dialogs = redial_dialogs(spec.dialogs, setup.titles, spec.limit)
     turns, unknown = eval_turns(dialogs, setup.to_item)

@@ -19,7 +19,7 @@ import numpy as np
 
 from chat_rec.agent.rank import RankingConfig
 from chat_rec.eval.crs_bench import BenchOptions, open_bench_space, run_features
-from chat_rec.eval.crs_catalogs import build_inspired_catalog
+from chat_rec.eval.crs_catalogs import RedialFiles, build_inspired_catalog
 from chat_rec.eval.crs_data import EvalTurn, eval_turns, inspired_dialogs, redial_dialogs
 from chat_rec.eval.crs_run import Interaction, _ingest, link_inspired_titles, redial_setup, redial_signals
 from chat_rec.eval.roles import RoleTurn, role_turns
@@ -35,9 +35,7 @@ def _spread(turns: list[EvalTurn], n: int) -> list[EvalTurn]:
 
 def redial_turns(
     dialogs: Path,
-    movies: Path,
-    metadata: Path | None,
-    tmdb: Path | None,
+    files: RedialFiles,
     home: Path,
     config: RankingConfig,
     n: int,
@@ -45,7 +43,7 @@ def redial_turns(
 ) -> tuple[Any, list[RoleTurn]]:
     """The ReDial item space and ``n`` sampled turns, with ``logs`` (``eval redial``'s
     training dialogs) as interactions."""
-    setup = redial_setup(home, movies, metadata, None, tmdb)
+    setup = redial_setup(home, files)
     signals, _ = redial_signals(setup, logs, dialogs, BenchOptions())
     turns, unknown = eval_turns(redial_dialogs(dialogs, setup.titles, None), setup.to_item)
     sampled = _spread(turns, n)
