@@ -60,12 +60,7 @@ def main() -> None:
     started = time.perf_counter(), time.process_time()
     if profiler:
         profiler.enable()
-    files = RedialFiles(
-        movies,
-        data / "movielens25m" / "movies_w_keywords.csv",
-        tmdb=data / "tmdb" / "tmdb_movies.csv",
-        ratings=data / "movielens-small" / "ratings.csv",
-    )
+    files = RedialFiles(movies, data / "movielens25m" / "movies_w_keywords.csv", tmdb=data / "tmdb" / "tmdb_movies.csv")
     run, _ = prepare_redial(spec, files)
     scoring = time.perf_counter(), time.process_time()
     report = full_report(run, config)

@@ -310,3 +310,20 @@ def test_fewest_rows_per_leaf_and_seed_reach_the_model() -> None:
     assert most_leaves(LtrParams(rounds=5, leaves=7, min_data_in_leaf=len(y) // 2, rerank=0)) <= 2
     seeded = LtrParams(rounds=5, leaves=7, min_data_in_leaf=5, rerank=0, seed=3)
     assert train(x, y, groups, seeded).model_to_string() == train(x, y, groups, seeded).model_to_string()
+
+
+def test_inputs_left_out_leave_the_model_and_its_rows() -> None:
+    """``LtrParams.without`` (what ``benchmarks/ranking_seeds.py`` compares against) drops
+    exactly the named columns from the inputs, the example rows and the model."""
+    from chat_rec.eval.crs_ltr import LtrParams, examples, train
+
+    full = LtrParams(rounds=3, leaves=7, min_data_in_leaf=5, rerank=0, item_facts=True)
+    assert {"rating", "rating_count"} <= set(full.inputs)
+    less = LtrParams(rounds=3, leaves=7, min_data_in_leaf=5, rerank=0, item_facts=True, without=("rating",))
+    assert less.inputs == tuple(name for name in full.inputs if name != "rating")
+    turns = _synthetic_turns(20)
+    x_full, y, groups = examples(turns, BASE.vector(), full)  # type: ignore[arg-type]
+    x_less, _, _ = examples(turns, BASE.vector(), less)  # type: ignore[arg-type]
+    keep = [j for j, name in enumerate(full.inputs) if name != "rating"]
+    assert np.array_equal(x_less, x_full[:, keep])
+    assert train(x_less, y, groups, less).feature_name() == list(less.inputs)

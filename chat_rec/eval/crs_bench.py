@@ -205,19 +205,24 @@ def target_ranks(scores: np.ndarray, rows: Sequence[int | None], left_out: Seque
 
 
 def config_ranks(
-    run: BenchRun, config: RankingConfig, whole_list: bool = False, turn_scores: Sequence[np.ndarray] | None = None
+    run: BenchRun,
+    config: RankingConfig | None,
+    whole_list: bool = False,
+    turn_scores: Sequence[np.ndarray] | None = None,
 ) -> tuple[list[int | None], list[bool], float]:
     """0-based rank of every target under one ranking config, the new flags, grounded rate.
 
     ``whole_list`` keeps the items the user named in the ranking; otherwise they are left
     out, as the agent leaves them out, and a target among them is a miss. Scores come from
     :func:`chat_rec.agent.rank.score`, the agent's own call (``turn_scores``: already
-    computed, one array per turn)."""
+    computed, one array per turn; then ``config`` may be None)."""
     ranks: list[int | None] = []
     new: list[bool] = []
     grounded = shown = 0
     catalog = run.space.catalog
     if turn_scores is None:
+        if config is None:
+            raise ValueError("config_ranks needs a config or turn_scores")
         turn_scores = score_many([st.candidates for st in run.turns], config, run.signals)
     for st, turn_score in zip(run.turns, turn_scores):
         scores = turn_score.astype(np.float64)

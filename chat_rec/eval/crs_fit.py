@@ -92,6 +92,48 @@ def eval_turns_of(read: Any, setup: RedialSetup) -> tuple[list[EvalTurn], dict[s
     return eval_turns(read, setup.to_item)
 
 
+@dataclass
+class FitTables:
+    """The examples' K-fold runs and the validation run of one split of the training dialogs."""
+
+    train_runs: list[BenchRun]
+    validation_run: BenchRun | None
+    fit_dialogs: int
+    logs: str  # fingerprint of the logs the examples' signals came from
+
+
+def fit_tables(
+    data: TrainingData,
+    params: LtrParams,
+    holdout: int,
+    folds: int = 5,
+    options: BenchOptions | None = None,
+    progress: Callable[[str], None] | None = None,
+    split_seed: int = 0,
+) -> FitTables:
+    """Steps 2 and 3: what a fit trains on and is validated on (the slow part: a model
+    trains in about 30 s on them, so comparing inputs or seeds reuses one set of tables)."""
+    options = options or BenchOptions()
+    space = data.setup.space
+    prior = catalog_source(Settings(home=data.setup.home, llm="none"), space)
+    fit_ids, held = split_dialogs(data.dialogs, holdout, split_seed)
+    fit_set = set(fit_ids)
+    fit_sessions = {session_of(d) for d in fit_ids}
+    fit_events = data.events[data.events["session"].isin(fit_sessions)]
+    memory = request_memory(space, data.turns, options.query_turns) if params.requests else None
+    fit_turns = [t for t in data.turns if t.dialog in fit_set]
+    runs = kfold_runs(space, fit_turns, fit_events, fit_ids, folds, prior, options, progress, memory)
+    val = None
+    if held:
+        held_set = set(held)
+        signals = fold_signals(space, data.events, fit_sessions, prior)
+        if memory is not None:
+            signals.requests = memory.only(fit_sessions)
+        missing = {d: n for d, n in data.unknown.items() if d in held_set}
+        val = run_features(space, signals, [t for t in data.turns if t.dialog in held_set], options, missing)
+    return FitTables(runs, val, len(fit_ids), logs_fingerprint(fit_events))
+
+
 def fit(
     data: TrainingData,
     base: RankingConfig,
@@ -101,31 +143,16 @@ def fit(
     options: BenchOptions | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> FitOutcome:
-    options = options or BenchOptions()
-    space = data.setup.space
-    prior = catalog_source(Settings(home=data.setup.home, llm="none"), space)
-    fit_ids, held = split_dialogs(data.dialogs, holdout)
-    fit_set = set(fit_ids)
-    fit_sessions = {session_of(d) for d in fit_ids}
-    fit_events = data.events[data.events["session"].isin(fit_sessions)]
-    memory = request_memory(space, data.turns, options.query_turns) if params.requests else None
-    fit_turns = [t for t in data.turns if t.dialog in fit_set]
-    runs = kfold_runs(space, fit_turns, fit_events, fit_ids, folds, prior, options, progress, memory)
-    x, y, groups = examples([st for r in runs for st in r.turns], base.vector(), params)
+    tables = fit_tables(data, params, holdout, folds, options, progress)
+    x, y, groups = examples([st for r in tables.train_runs for st in r.turns], base.vector(), params)
     if progress:
         progress(f"{len(groups)} examples, {len(y)} rows, {int(y.sum())} positives")
     booster = train(x, y, groups, params)
-    outcome = FitOutcome(booster, len(fit_ids), len(groups), logs_fingerprint(fit_events), train_runs=runs)
-    if held:
-        held_set = set(held)
-        signals = fold_signals(space, data.events, fit_sessions, prior)
-        if memory is not None:
-            signals.requests = memory.only(fit_sessions)
-        missing = {d: n for d, n in data.unknown.items() if d in held_set}
-        val = run_features(space, signals, [t for t in data.turns if t.dialog in held_set], options, missing)
-        outcome.validation_run = val
+    outcome = FitOutcome(booster, tables.fit_dialogs, len(groups), tables.logs, train_runs=tables.train_runs)
+    if tables.validation_run is not None:
+        outcome.validation_run = tables.validation_run
         outcome.validation = {
-            base.version: evaluate(val, base),
-            "learned": evaluate(val, in_memory_config(booster, base, params)),
+            base.version: evaluate(tables.validation_run, base),
+            "learned": evaluate(tables.validation_run, in_memory_config(booster, base, params)),
         }
     return outcome

@@ -48,15 +48,17 @@ class LtrParams:
     requests: bool = False  # add REQUEST_INPUTS (the request memory of the training dialogs)
     item_facts: bool = False  # add ITEM_INPUTS (the record's year, own popularity field and mean rating)
     seed: int = 0
+    without: tuple[str, ...] = ()  # inputs left out (to measure what they add)
 
     @property
     def inputs(self) -> tuple[str, ...]:
-        return (
+        inputs = (
             *MODEL_INPUTS,
             *(REQUEST_INPUTS if self.requests else ()),
             *(ITEM_INPUTS if self.item_facts else ()),
             *(RELATIVE_INPUTS if self.relative else ()),
         )
+        return tuple(name for name in inputs if name not in self.without)
 
 
 def split_dialogs(dialog_ids: Sequence[str], holdout: int, seed: int = 0) -> tuple[list[str], list[str]]:
