@@ -122,7 +122,10 @@ def main() -> None:
         val = tables.validation_run
         assert val is not None
         train_turns = [st for r in tables.train_runs for st in r.turns]
-        print(f"split {split}: {len(val.turns)} validation turns, tables in {time.perf_counter() - started:.0f} s")
+        print(
+            f"split {split}: {len(val.turns)} validation turns, tables in {time.perf_counter() - started:.0f} s",
+            flush=True,
+        )
         mean_hits: dict[str, dict[str, np.ndarray]] = {}
         for name, left_out in variants.items():
             seeds: dict[str, list[np.ndarray]] = {k: [] for k in KEYS}
@@ -137,13 +140,13 @@ def main() -> None:
             mean_hits[name] = {k: np.mean(v, axis=0) for k, v in seeds.items()}
             by_seed = " ".join(f"{h[new].mean():.3f}" for h in seeds["recall_new@10"])
             means = " ".join(f"{k} {mean_hits[name][k][new if 'new' in k else slice(None)].mean():.3f}" for k in KEYS)
-            print(f"  {name:28s} new R@10 by seed {by_seed} | mean {means}")
+            print(f"  {name:28s} new R@10 by seed {by_seed} | mean {means}", flush=True)
         a, b = (mean_hits[name] for name in variants)
         for k in KEYS:
             mask = new if "new" in k else np.ones(len(new), dtype=bool)
             diff = (a[k] - b[k])[mask]
             low, high = paired_interval(diff, [d for d, m in zip(dialogs, mask) if m])
-            print(f"  all inputs minus without, {k}: {diff.mean():+.3f} [{low:+.3f}, {high:+.3f}]")
+            print(f"  all inputs minus without, {k}: {diff.mean():+.3f} [{low:+.3f}, {high:+.3f}]", flush=True)
 
 
 if __name__ == "__main__":

@@ -46,3 +46,15 @@ def test_without_ratings_the_catalog_has_none_and_its_own_key(tmp_path: Path) ->
     catalog = load_catalog(without, mapping_path).catalog
     assert all(catalog.rating(item) is None for item in catalog.items)
     assert stats["linked_to_ratings"] == 0
+
+
+def test_a_model_that_reads_ratings_warns_when_none_are_given(tmp_path: Path) -> None:
+    from chat_rec.agent.rank import RankingConfig
+    from chat_rec.eval.crs_run import ratings_warning
+
+    reads = RankingConfig(version="vX-ltr", model="model.txt", inputs=["dense", "rating", "rating_count"])
+    plain = RankingConfig(version="vY-ltr", model="model.txt", inputs=["dense", "listed_popularity"])
+    warning = ratings_warning(reads, None)
+    assert warning is not None and "--ratings" in warning and "vX-ltr" in warning
+    assert ratings_warning(reads, tmp_path / "ratings.csv") is None
+    assert ratings_warning(plain, None) is None

@@ -93,8 +93,11 @@ def redial(
     """Score the agent's ranking on ReDial (Recall@1/10/50, NDCG@10, MRR@10; all and new items)."""
     from chat_rec.eval.crs_bench import BenchOptions
     from chat_rec.eval.crs_catalogs import RedialFiles
-    from chat_rec.eval.crs_run import BenchSpec, prepare_redial
+    from chat_rec.eval.crs_run import BenchSpec, prepare_redial, ranking, ratings_warning
 
+    warning = ratings_warning(ranking(ranking_config, BENCHMARK_RANKING), ratings)
+    if warning:
+        typer.echo(f"warning: {warning}", err=True)
     logs = _interactions(interactions, kind, weight) if interactions else training_logs(dialogs)
     spec = BenchSpec(dialogs, _cache(cache), limit, logs, BenchOptions(query_turns=query_turns))
     run, _ = prepare_redial(spec, RedialFiles(movies, metadata, mapping, tmdb, ratings))

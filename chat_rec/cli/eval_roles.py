@@ -105,10 +105,13 @@ def roles(
             raise InputError("--redial needs --movies", "Pass ReDial's movies.csv.")
         from chat_rec.cli.eval_crs import training_logs
         from chat_rec.eval.crs_catalogs import RedialFiles
+        from chat_rec.eval.crs_run import ratings_warning
 
         files = RedialFiles(movies, metadata, tmdb=tmdb, ratings=ratings)
-
         config = ranking(None, BENCHMARK_RANKING)  # each data set's own benchmark default, as `eval redial|inspired`
+        warning = ratings_warning(config, ratings)
+        if warning:
+            typer.echo(f"warning: {warning}", err=True)
         logs = training_logs(redial)  # the same logs as `eval redial`
         add_run(
             "ReDial",

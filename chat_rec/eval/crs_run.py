@@ -201,3 +201,18 @@ def prepare_inspired(
 
 def ranking(path: Path | None, default: Path) -> RankingConfig:
     return load_ranking_config(path or default)
+
+
+RATING_INPUTS = ("rating", "rating_count")
+
+
+def ratings_warning(config: RankingConfig, ratings: Path | None) -> str | None:
+    """What to tell a user who scores a model that reads films' ratings without ``--ratings``
+    (every film would look unrated, unlike what the model learned from)."""
+    if ratings is not None or not set(RATING_INPUTS) & set(config.inputs):
+        return None
+    return (
+        f"{config.version} reads each film's MovieLens rating, and without --ratings no film has one, so it "
+        "ranks worse than it should. Pass --ratings ../shared/data/movielens-small/ratings.csv (or --ranking "
+        "ranking/v9-ltr, which does not read ratings)."
+    )
