@@ -11,7 +11,7 @@ first run also embeds every query once into the cache under ``--cache``.
     .venv/bin/python benchmarks/redial_speed.py                       # 1,020 dialogs, about 3,000 turns
     .venv/bin/python benchmarks/redial_speed.py --limit 200 --profile /tmp/redial.prof
 
-Needs ``../shared/data`` (ReDial, MovieLens keywords, TMDB); exits with a message without it.
+Needs ``../shared/data`` (ReDial, MovieLens keywords and ratings, TMDB); exits with a message without it.
 """
 
 from __future__ import annotations
@@ -60,7 +60,12 @@ def main() -> None:
     started = time.perf_counter(), time.process_time()
     if profiler:
         profiler.enable()
-    files = RedialFiles(movies, data / "movielens25m" / "movies_w_keywords.csv", tmdb=data / "tmdb" / "tmdb_movies.csv")
+    files = RedialFiles(
+        movies,
+        data / "movielens25m" / "movies_w_keywords.csv",
+        tmdb=data / "tmdb" / "tmdb_movies.csv",
+        ratings=data / "movielens-small" / "ratings.csv",  # the default ranking reads films' ratings
+    )
     run, _ = prepare_redial(spec, files)
     scoring = time.perf_counter(), time.process_time()
     report = full_report(run, config)

@@ -42,6 +42,8 @@ def test_eval_redial_limit_10(tmp_path: Path) -> None:
             str(SHARED_DATA / "movielens25m" / "movies_w_keywords.csv"),
             "--tmdb",
             str(SHARED_DATA / "tmdb" / "tmdb_movies.csv"),
+            "--ratings",
+            str(SHARED_DATA / "movielens-small" / "ratings.csv"),
             "--limit",
             "10",
             "--cache",
@@ -82,6 +84,8 @@ def test_eval_redial_limit_10(tmp_path: Path) -> None:
     assert report["ablation"] and all(k.startswith("without ") for k in report["ablation"])
     assert report["interactions"][0]["events"] > 1000  # the training dialogs, never the test ones
     assert report["catalog"]["linked_to_tmdb"] > 1000  # vote counts: the catalog's popularity field
+    assert report["catalog"]["linked_to_ratings"] > 3000  # MovieLens ratings: the default ranking reads them
+    assert "warning" not in result.output
     # --llm: the shown picks come from the ranking's head, through the real model, all grounded
     shown = report["shown"]
     assert shown["llm"] and shown["turns"] == 4 and shown["shown_per_turn"] == 3

@@ -48,13 +48,19 @@ def test_without_ratings_the_catalog_has_none_and_its_own_key(tmp_path: Path) ->
     assert stats["linked_to_ratings"] == 0
 
 
-def test_a_model_that_reads_ratings_warns_when_none_are_given(tmp_path: Path) -> None:
-    from chat_rec.agent.rank import RankingConfig
-    from chat_rec.eval.crs_run import ratings_warning
+def test_the_benchmark_scores_a_model_that_reads_ratings_only_with_ratings(tmp_path: Path) -> None:
+    from chat_rec.eval.crs_run import RATING_INPUTS, redial_ranking
+    from chat_rec.settings import BENCHMARK_RANKING, BENCHMARK_RANKING_WITHOUT_RATINGS
 
-    reads = RankingConfig(version="vX-ltr", model="model.txt", inputs=["dense", "rating", "rating_count"])
-    plain = RankingConfig(version="vY-ltr", model="model.txt", inputs=["dense", "listed_popularity"])
-    warning = ratings_warning(reads, None)
-    assert warning is not None and "--ratings" in warning and "vX-ltr" in warning
-    assert ratings_warning(reads, tmp_path / "ratings.csv") is None
-    assert ratings_warning(plain, None) is None
+    ratings = tmp_path / "ratings.csv"
+    default, note = redial_ranking(None, ratings)
+    assert default.version == BENCHMARK_RANKING.name and set(RATING_INPUTS) <= set(default.inputs)
+    assert note is None
+    fallback, note = redial_ranking(None, None)  # no ratings: every film would look unrated
+    assert fallback.version == BENCHMARK_RANKING_WITHOUT_RATINGS.name
+    assert not set(RATING_INPUTS) & set(fallback.inputs) and fallback.booster() is not None
+    assert note is not None and "--ratings" in note and default.version in note
+    named, note = redial_ranking(BENCHMARK_RANKING, None)  # a ranking the user names is scored, with a warning
+    assert named.version == default.version and note is not None and "--ratings" in note
+    plain, note = redial_ranking(BENCHMARK_RANKING_WITHOUT_RATINGS, None)
+    assert plain.version == fallback.version and note is None

@@ -12,7 +12,7 @@ from typing import Any
 
 import typer
 
-from chat_rec.settings import BENCHMARK_RANKING, PROJECT_ROOT, get_settings
+from chat_rec.settings import PROJECT_ROOT, get_settings
 
 KEYS = ("recall@1", "recall@10", "recall@50", "recall_new@1", "recall_new@10", "recall_new@50", "ndcg@10", "mrr@10")
 
@@ -76,7 +76,9 @@ def redial(
         None, "--ratings", help="MovieLens ratings.csv: each linked film's mean rating (a learned ranker's input)"
     ),
     ranking_config: Path | None = typer.Option(
-        None, "--ranking", help="ranking config to score (default: settings.BENCHMARK_RANKING)"
+        None,
+        "--ranking",
+        help="ranking config to score (default: settings.BENCHMARK_RANKING; without --ratings, BENCHMARK_RANKING_WITHOUT_RATINGS)",
     ),
     interactions: list[Path] = typer.Option(
         [], "--interactions", help="training logs (default: the ReDial training dialogs next to DIALOGS)"
@@ -93,24 +95,20 @@ def redial(
     """Score the agent's ranking on ReDial (Recall@1/10/50, NDCG@10, MRR@10; all and new items)."""
     from chat_rec.eval.crs_bench import BenchOptions
     from chat_rec.eval.crs_catalogs import RedialFiles
-    from chat_rec.eval.crs_run import BenchSpec, prepare_redial, ranking, ratings_warning
+    from chat_rec.eval.crs_run import BenchSpec, prepare_redial, redial_ranking
 
-    warning = ratings_warning(ranking(ranking_config, BENCHMARK_RANKING), ratings)
-    if warning:
-        typer.echo(f"warning: {warning}", err=True)
+    config, note = redial_ranking(ranking_config, ratings)
+    if note:
+        typer.echo(f"note: {note}", err=True)
     logs = _interactions(interactions, kind, weight) if interactions else training_logs(dialogs)
     spec = BenchSpec(dialogs, _cache(cache), limit, logs, BenchOptions(query_turns=query_turns))
     run, _ = prepare_redial(spec, RedialFiles(movies, metadata, mapping, tmdb, ratings))
-    _score_and_print(run, ranking_config, out, llm, llm_turns)
+    _score_and_print(run, config, out, llm, llm_turns)
 
 
-def _score_and_print(
-    run: Any, ranking_config: Path | None, out: Path | None, llm: str | None = None, llm_turns: int = 30
-) -> None:
+def _score_and_print(run: Any, config: Any, out: Path | None, llm: str | None = None, llm_turns: int = 30) -> None:
     from chat_rec.eval.crs_bench import full_report
-    from chat_rec.eval.crs_run import ranking
 
-    config = ranking(ranking_config, BENCHMARK_RANKING)
     report = full_report(run, config)
     if llm:
         report["shown"] = _score_shown(run, config, llm, llm_turns)
@@ -173,7 +171,9 @@ def inspired(
     run, _ = prepare_inspired(spec, movielens, metadata, tmdb)
     # the learned ranker was fitted on ReDial's catalog and dialogs; on INSPIRED's MovieLens catalog and
     # ratings it lost new items (docs/accuracy.md), so INSPIRED keeps the weighted sum it falls back to
-    _score_and_print(run, ranking_config or INSPIRED_RANKING, out, llm, llm_turns)
+    from chat_rec.eval.crs_run import ranking
+
+    _score_and_print(run, ranking(ranking_config, INSPIRED_RANKING), out, llm, llm_turns)
 
 
 def dump(report: dict[str, Any]) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 
 import typer
 
-from chat_rec.settings import BENCHMARK_RANKING, get_settings
+from chat_rec.settings import get_settings
 
 
 def roles(
@@ -105,13 +105,12 @@ def roles(
             raise InputError("--redial needs --movies", "Pass ReDial's movies.csv.")
         from chat_rec.cli.eval_crs import training_logs
         from chat_rec.eval.crs_catalogs import RedialFiles
-        from chat_rec.eval.crs_run import ratings_warning
+        from chat_rec.eval.crs_run import redial_ranking
 
         files = RedialFiles(movies, metadata, tmdb=tmdb, ratings=ratings)
-        config = ranking(None, BENCHMARK_RANKING)  # each data set's own benchmark default, as `eval redial|inspired`
-        warning = ratings_warning(config, ratings)
-        if warning:
-            typer.echo(f"warning: {warning}", err=True)
+        config, note = redial_ranking(None, ratings)  # each data set's own benchmark default, as `eval redial`
+        if note:
+            typer.echo(f"note: {note}", err=True)
         logs = training_logs(redial)  # the same logs as `eval redial`
         add_run(
             "ReDial",

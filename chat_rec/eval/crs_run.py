@@ -206,13 +206,25 @@ def ranking(path: Path | None, default: Path) -> RankingConfig:
 RATING_INPUTS = ("rating", "rating_count")
 
 
-def ratings_warning(config: RankingConfig, ratings: Path | None) -> str | None:
-    """What to tell a user who scores a model that reads films' ratings without ``--ratings``
-    (every film would look unrated, unlike what the model learned from)."""
+def redial_ranking(path: Path | None, ratings: Path | None) -> tuple[RankingConfig, str | None]:
+    """The ranking a ReDial benchmark scores, and a note for the user. By default that is
+    ``BENCHMARK_RANKING``, which reads films' ratings; without ``--ratings`` every film
+    would look unrated, unlike anything it learned from, so the best shipped model that
+    does not read ratings is scored instead. A ranking named with ``path`` is always scored."""
+    from chat_rec.settings import BENCHMARK_RANKING, BENCHMARK_RANKING_WITHOUT_RATINGS
+
+    config = ranking(path, BENCHMARK_RANKING)
     if ratings is not None or not set(RATING_INPUTS) & set(config.inputs):
-        return None
-    return (
-        f"{config.version} reads each film's MovieLens rating, and without --ratings no film has one, so it "
-        "ranks worse than it should. Pass --ratings ../shared/data/movielens-small/ratings.csv (or --ranking "
-        "ranking/v9-ltr, which does not read ratings)."
+        return config, None
+    if path is None:
+        fallback = ranking(BENCHMARK_RANKING_WITHOUT_RATINGS, BENCHMARK_RANKING_WITHOUT_RATINGS)
+        note = (
+            f"scoring {fallback.version}: the default {config.version} reads films' MovieLens ratings. "
+            "Pass --ratings ../shared/data/movielens-small/ratings.csv to score it."
+        )
+        return fallback, note
+    note = (
+        f"{config.version} reads films' MovieLens ratings and without --ratings no film has one, so it ranks "
+        "worse than it should. Pass --ratings ../shared/data/movielens-small/ratings.csv."
     )
+    return config, note
