@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from chat_rec.settings import PROJECT_ROOT, get_settings
+
+if TYPE_CHECKING:
+    from chat_rec.agent.rank import RankingConfig
 
 KEYS = ("recall@1", "recall@10", "recall@50", "recall_new@1", "recall_new@10", "recall_new@50", "ndcg@10", "mrr@10")
 
@@ -106,7 +109,9 @@ def redial(
     _score_and_print(run, config, out, llm, llm_turns)
 
 
-def _score_and_print(run: Any, config: Any, out: Path | None, llm: str | None = None, llm_turns: int = 30) -> None:
+def _score_and_print(
+    run: Any, config: RankingConfig, out: Path | None, llm: str | None = None, llm_turns: int = 30
+) -> None:
     from chat_rec.eval.crs_bench import full_report
 
     report = full_report(run, config)

@@ -29,7 +29,7 @@ def roles(
     ratings: Path | None = typer.Option(
         None,
         "--ratings",
-        help="MovieLens ratings.csv: each linked film's mean rating (a learned ranker's input), with --redial)",
+        help="MovieLens ratings.csv (with --redial): each linked film's mean rating, a learned ranker's input",
     ),
     llm: str = typer.Option(
         "llamacpp", "--llm", help="llamacpp | openai (settings as for chat: CHAT_REC_LLM_MODEL, OPENAI_BASE_URL)"
