@@ -64,3 +64,19 @@ def test_the_benchmark_scores_a_model_that_reads_ratings_only_with_ratings(tmp_p
     assert named.version == default.version and note is not None and "--ratings" in note
     plain, note = redial_ranking(BENCHMARK_RANKING_WITHOUT_RATINGS, None)
     assert plain.version == fallback.version and note is None
+
+
+def test_a_ratings_file_in_another_layout_says_what_to_pass(tmp_path: Path) -> None:
+    import pytest
+
+    from chat_rec.errors import InputError
+
+    files = _files(tmp_path)
+    assert files.ratings is not None
+    files.ratings.write_text("user,film,stars\n1,6,4\n")
+    with pytest.raises(InputError, match="cannot read ratings") as caught:
+        build_redial_catalog(files, tmp_path / "out")
+    assert "userId,movieId,rating" in str(caught.value.hint)
+    files.ratings.write_text("userId,movieId,rating\n1,6,four\n")
+    with pytest.raises(InputError, match="cannot read ratings"):
+        build_redial_catalog(files, tmp_path / "out")

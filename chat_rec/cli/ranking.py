@@ -75,7 +75,7 @@ def fit(
     ratings: Path | None = typer.Option(
         None,
         "--ratings",
-        help="MovieLens ratings.csv: each linked film's mean rating (a learned ranker's input) (ReDial)",
+        help="MovieLens ratings.csv (ReDial): each linked film's mean rating, a learned ranker's input",
     ),
     interactions: list[Path] = typer.Option([], "--interactions", help="training interaction logs"),
     base: Path = typer.Option(BUILTIN_RANKING, "--base", help="starting config"),

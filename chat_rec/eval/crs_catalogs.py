@@ -31,6 +31,7 @@ import yaml
 from chat_rec.catalog.load import load_catalog, split_title
 from chat_rec.catalog.mapping import Mapping
 from chat_rec.catalog.titles import TitleLinker, normalise
+from chat_rec.errors import InputError
 from chat_rec.eval.crs_data import clean_title
 
 SYNONYMS = {
@@ -167,7 +168,14 @@ def tmdb_votes(tmdb_csv: Path) -> tuple[TitleLinker, dict[str, float]]:
 
 def movielens_ratings(ratings_csv: Path) -> dict[str, tuple[float, int]]:
     """MovieLens ``ratings.csv`` (userId,movieId,rating,...) -> movieId: (mean rating, count)."""
-    frame = pd.read_csv(ratings_csv, usecols=["movieId", "rating"], dtype={"movieId": str})
+    try:
+        frame = pd.read_csv(ratings_csv, usecols=["movieId", "rating"], dtype={"movieId": str, "rating": float})
+    except (OSError, ValueError) as exc:  # missing file or columns, a rating that is not a number
+        raise InputError(
+            f"cannot read ratings from {ratings_csv}: {exc}",
+            "Pass MovieLens' ratings.csv (columns userId,movieId,rating,timestamp), e.g. "
+            "../shared/data/movielens-small/ratings.csv.",
+        ) from exc
     grouped = frame.groupby("movieId")["rating"].agg(["mean", "count"])
     return {str(i): (float(m), int(n)) for i, m, n in zip(grouped.index, grouped["mean"], grouped["count"])}
 
