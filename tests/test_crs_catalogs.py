@@ -49,7 +49,8 @@ def test_without_ratings_the_catalog_has_none_and_its_own_key(tmp_path: Path) ->
 
 
 def test_the_benchmark_scores_a_model_that_reads_ratings_only_with_ratings(tmp_path: Path) -> None:
-    from chat_rec.eval.crs_run import RATING_INPUTS, redial_ranking
+    from chat_rec.agent.learned import RATING_INPUTS
+    from chat_rec.eval.crs_run import redial_ranking
     from chat_rec.settings import BENCHMARK_RANKING, BENCHMARK_RANKING_WITHOUT_RATINGS
 
     ratings = tmp_path / "ratings.csv"

@@ -34,7 +34,8 @@ EXTRA_INPUTS = ("weighted", *(f"route_{r}" for r in ROUTES), "n_named")
 # the request memory's and the record's columns are inputs only of models fitted with them
 # (``ranking fit --requests``, ``--item-facts``)
 REQUEST_INPUTS = ("asked", "asked_share", "asked_profile", "asked_profile_gap")  # share: over the turn's best
-ITEM_INPUTS = ("year", "listed_popularity", "rating", "rating_count")
+RATING_INPUTS = ("rating", "rating_count")  # a catalog without a rating field leaves them at 0
+ITEM_INPUTS = ("year", "listed_popularity", *RATING_INPUTS)
 MODEL_INPUTS = (*(f for f in FEATURES if f not in REQUEST_INPUTS + ITEM_INPUTS), *EXTRA_INPUTS)
 # Where a candidate stands in its own turn's list: a tree sees one row at a time, so
 # "dense .42" means nothing until it knows the best dense score of that turn was .45.

@@ -203,21 +203,19 @@ def ranking(path: Path | None, default: Path) -> RankingConfig:
     return load_ranking_config(path or default)
 
 
-RATING_INPUTS = ("rating", "rating_count")
-
-
 def redial_ranking(path: Path | None, ratings: Path | None) -> tuple[RankingConfig, str | None]:
     """The ranking a ReDial benchmark scores, and a note for the user. By default that is
     ``BENCHMARK_RANKING``, which reads films' ratings; without ``--ratings`` every film
     would look unrated, unlike anything it learned from, so the best shipped model that
     does not read ratings is scored instead. A ranking named with ``path`` is always scored."""
+    from chat_rec.agent.learned import RATING_INPUTS
     from chat_rec.settings import BENCHMARK_RANKING, BENCHMARK_RANKING_WITHOUT_RATINGS
 
     config = ranking(path, BENCHMARK_RANKING)
     if ratings is not None or not set(RATING_INPUTS) & set(config.inputs):
         return config, None
     if path is None:
-        fallback = ranking(BENCHMARK_RANKING_WITHOUT_RATINGS, BENCHMARK_RANKING_WITHOUT_RATINGS)
+        fallback = load_ranking_config(BENCHMARK_RANKING_WITHOUT_RATINGS)
         note = (
             f"scoring {fallback.version}: the default {config.version} reads films' MovieLens ratings. "
             "Pass --ratings ../shared/data/movielens-small/ratings.csv to score it."
