@@ -1,15 +1,18 @@
-"""Does a learned-ranker input help, beyond the luck of a fit's seed and of the validation split?
+"""Do an input, more training dialogs or averaged seeds help the learned ranker, beyond a fit's luck?
 
 A LightGBM fit's seed moves new-item R@10 on 400 validation dialogs by up to .01, and the
 choice of the 400 dialogs moves it by .02, so one fit against another says little. This
 benchmark builds the K-fold tables of each validation split once (``fit_tables``, the
 product's own code: about 2 minutes a split on a warm cache), then fits the product's
 learned ranker (``--requests --item-facts``, leaves of at least ``--min-leaf`` rows) with
-every seed, once with all inputs and once ``--without`` the named ones. Per split it prints
-each seed's figures, the seed means and the paired difference (per target, averaged over
-the seeds) with a 95% bootstrap interval over dialogs.
+every seed: with all inputs, ``--without`` the named ones, and on a seeded ``--share`` of
+the fit dialogs (the same signals: what varies is how many examples the model sees). Per
+split it prints each seed's figures, the seed means, the figures of the seeds' averaged
+scores (what ``ranking fit --fits N`` ships) and paired differences (per target) with a
+95% bootstrap interval over dialogs.
 
     .venv/bin/python benchmarks/ranking_seeds.py --without rating,rating_count    # 2 splits x 4 seeds
+    .venv/bin/python benchmarks/ranking_seeds.py --share 0.75                     # 13 min here
     .venv/bin/python benchmarks/ranking_seeds.py --without asked,asked_share --splits 0 --seeds 0,1
 
 Reads only ReDial training dialogs (``train_sample.jsonl`` and ``train_more.jsonl``);
@@ -81,7 +84,8 @@ def paired_interval(diff: np.ndarray, dialogs: list[str], n_boot: int = 1000) ->
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA, help="the shared data folder (default: ../shared/data)")
-    parser.add_argument("--without", required=True, help="inputs to leave out, comma-separated (e.g. rating)")
+    parser.add_argument("--without", default="", help="inputs to leave out, comma-separated (e.g. rating)")
+    parser.add_argument("--share", type=float, default=None, help="also fit on this share of the fit dialogs")
     parser.add_argument("--splits", default="0,1", help="validation split seeds (default 0,1)")
     parser.add_argument("--seeds", default="0,1,2,3", help="fit seeds (default 0,1,2,3)")
     parser.add_argument("--min-leaf", type=int, default=400)
@@ -115,7 +119,11 @@ def main() -> None:
     unknown = set(without) - set(base.inputs)
     if unknown:
         sys.exit(f"--without names inputs the model does not have: {sorted(unknown)}; it has {list(base.inputs)}")
-    variants = {"all inputs": (), f"without {','.join(without)}": without}
+    variants: dict[str, tuple[tuple[str, ...], float]] = {"all inputs": ((), 1.0)}
+    if without:
+        variants[f"without {','.join(without)}"] = (without, 1.0)
+    if args.share:
+        variants[f"on {args.share:.0%} of the fit dialogs"] = ((), args.share)
     for split in _ints(args.splits):
         started = time.perf_counter()
         tables = fit_tables(training, base, holdout=400, split_seed=split)
@@ -126,14 +134,19 @@ def main() -> None:
             f"split {split}: {len(val.turns)} validation turns, tables in {time.perf_counter() - started:.0f} s",
             flush=True,
         )
+        dialog_ids = sorted({st.turn.dialog for st in train_turns})
         mean_hits: dict[str, dict[str, np.ndarray]] = {}
-        for name, left_out in variants.items():
+        for name, (left_out, share) in variants.items():
+            kept = set(np.random.default_rng(100 + split).permutation(dialog_ids)[: int(len(dialog_ids) * share)])
+            turns = [st for st in train_turns if st.turn.dialog in kept]
             seeds: dict[str, list[np.ndarray]] = {k: [] for k in KEYS}
+            all_scores = []
             for seed in _ints(args.seeds):
                 params = LtrParams(**{**base.__dict__, "seed": seed, "without": left_out})
-                x, y, groups = examples(train_turns, weights, params)
+                x, y, groups = examples(turns, weights, params)
                 booster = train(x, y, groups, params)
                 scores = learned_scores_many(booster, [st.candidates for st in val.turns], weights, params.inputs, 300)
+                all_scores.append(scores)
                 hits, new, dialogs = per_target_hits(val, scores)
                 for k in KEYS:
                     seeds[k].append(hits[k])
@@ -141,12 +154,23 @@ def main() -> None:
             by_seed = " ".join(f"{h[new].mean():.3f}" for h in seeds["recall_new@10"])
             means = " ".join(f"{k} {mean_hits[name][k][new if 'new' in k else slice(None)].mean():.3f}" for k in KEYS)
             print(f"  {name:28s} new R@10 by seed {by_seed} | mean {means}", flush=True)
-        a, b = (mean_hits[name] for name in variants)
-        for k in KEYS:
-            mask = new if "new" in k else np.ones(len(new), dtype=bool)
-            diff = (a[k] - b[k])[mask]
-            low, high = paired_interval(diff, [d for d, m in zip(dialogs, mask) if m])
-            print(f"  all inputs minus without, {k}: {diff.mean():+.3f} [{low:+.3f}, {high:+.3f}]", flush=True)
+            if name == "all inputs":  # the seeds' scores averaged, as `ranking fit --fits N` ranks
+                averaged = [np.mean(per_turn, axis=0) for per_turn in zip(*all_scores)]
+                mean_hits["seeds averaged"], _, _ = per_target_hits(val, averaged)
+                means = " ".join(
+                    f"{k} {mean_hits['seeds averaged'][k][new if 'new' in k else slice(None)].mean():.3f}" for k in KEYS
+                )
+                print(f"  {'seeds averaged':28s} {' ' * (17 + 6 * len(all_scores))}| {means}", flush=True)
+        for name in [n for n in mean_hits if n != "all inputs"]:
+            a, b = mean_hits["all inputs"], mean_hits[name]
+            for k in KEYS:
+                mask = new if "new" in k else np.ones(len(new), dtype=bool)
+                diff = (b[k] - a[k])[mask]
+                low, high = paired_interval(diff, [d for d, m in zip(dialogs, mask) if m])
+                print(
+                    f"  {name} minus all inputs (seed mean), {k}: {diff.mean():+.3f} [{low:+.3f}, {high:+.3f}]",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

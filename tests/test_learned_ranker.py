@@ -327,3 +327,36 @@ def test_inputs_left_out_leave_the_model_and_its_rows() -> None:
     keep = [j for j, name in enumerate(full.inputs) if name != "rating"]
     assert np.array_equal(x_less, x_full[:, keep])
     assert train(x_less, y, groups, less).feature_name() == list(less.inputs)
+
+
+def test_several_fits_are_written_loaded_and_averaged(tmp_path: Path) -> None:
+    """``--fits 3``: three seeds, three model files, one config whose scores are their mean;
+    a missing member falls back to the weighted sum like a missing model."""
+    import lightgbm
+
+    from chat_rec.agent.learned import SeedAverage
+    from chat_rec.eval.crs_ltr import LtrParams, examples, train_average, write_model
+
+    params = LtrParams(rounds=10, leaves=7, min_data_in_leaf=5, rerank=0, seed=2, fits=3)
+    x, y, groups = examples(_synthetic_turns(60), BASE.vector(), params)  # type: ignore[arg-type]
+    average = train_average(x, y, groups, params)
+    assert isinstance(average, SeedAverage) and len(average.boosters) == 3
+    folder = tmp_path / "v9-ltr"
+    write_model(average, folder, "v9-ltr", BASE, params, "abc123", "three seeds")
+    config = load_ranking_config(folder)
+    assert config.model == ["model-seed2.txt", "model-seed3.txt", "model-seed4.txt"]
+    members = [lightgbm.Booster(model_file=str(folder / name)) for name in config.model]
+    assert len({m.model_to_string() for m in members}) == 3  # the seeds differ
+    cands = _candidates(np.random.default_rng(4))
+    cands.features[:, FEATURES.index("collab")] *= 0.9
+    cands.features[7, FEATURES.index("collab")] = 1.0  # a clear best, not a near tie
+    loaded = config.booster()
+    assert isinstance(loaded, SeedAverage)
+    rows = np.asarray(loaded.predict(x[:50]))
+    assert np.allclose(rows, np.mean([m.predict(x[:50]) for m in members], axis=0))
+    assert ranking_version(config, _Logs()) == "v9-ltr"
+    assert int(np.argmax(score(cands, config, _Logs()))) == int(np.argmax(cands.column("collab")))
+    (folder / "model-seed3.txt").unlink()
+    missing = load_ranking_config(folder)
+    assert np.array_equal(score(cands, missing, _Logs()), cands.features @ BASE.vector())
+    assert ranking_version(missing, _Logs()) == "v9-ltr+weights"

@@ -37,7 +37,8 @@ class RankingConfig(BaseModel):
     version: str
     description: str = ""
     weights: dict[str, float] = Field(default_factory=dict)
-    model: str | None = None  # a LightGBM model file, relative to the config's folder
+    # a LightGBM model file, relative to the config's folder, or several (seeds) averaged
+    model: str | list[str] | None = None
     inputs: list[str] = Field(default_factory=list)  # the model's input columns, in order
     rerank: int = 0  # the model reorders the weighted sum's first N candidates (0: all)
     logs: str = ""  # fingerprint of the interaction logs the model was fitted on
@@ -51,9 +52,10 @@ class RankingConfig(BaseModel):
         if self.model is None:
             return None
         if not self._loaded:
-            from chat_rec.agent.learned import load_booster
+            from chat_rec.agent.learned import load_model
 
-            self._booster = load_booster((self._folder or Path(".")) / self.model)
+            files = [self.model] if isinstance(self.model, str) else self.model
+            self._booster = load_model([(self._folder or Path(".")) / name for name in files])
             self._loaded = True
         return self._booster
 

@@ -53,6 +53,9 @@ def fit(
     leaves: int = typer.Option(31, "--leaves", help="--train: leaves per tree"),
     min_leaf: int = typer.Option(50, "--min-leaf", help="--train: fewest rows a leaf may hold (higher: smoother)"),
     seed: int = typer.Option(0, "--seed", help="--train: the model's seed (fits differ by seed: compare several)"),
+    fits: int = typer.Option(
+        1, "--fits", help="--train: fit with seeds --seed, --seed+1, ... and average their scores (steadier)"
+    ),
     rerank: int = typer.Option(300, "--rerank", help="--train: the model reorders the weighted sum's first N"),
     policy: bool = typer.Option(
         False, "--policy", help="--train: learn the agent's list (named films left out, new films the targets)"
@@ -104,6 +107,7 @@ def fit(
             leaves=leaves,
             min_data_in_leaf=min_leaf,
             seed=seed,
+            fits=fits,
             rerank=rerank,
             policy=policy,
             relative=relative,
@@ -201,8 +205,15 @@ def _fit_learned(
         f"fitted by `chat-rec ranking fit --train` on {outcome.fit_dialogs} ReDial training dialogs "
         f"({outcome.examples} turns{policy}), "
         f"{folds}-fold signals; {params.rounds} rounds, {params.leaves} leaves "
-        f"of at least {params.min_data_in_leaf} rows, seed {params.seed}"
+        f"of at least {params.min_data_in_leaf} rows, "
+        + (
+            f"seed {params.seed}"
+            if params.fits <= 1
+            else f"seeds {params.seed}-{params.seed + params.fits - 1} averaged"
+        )
     )
+    if not outcome.validation:
+        description += "; no held-out dialogs (choose its settings with --holdout first)"
     if outcome.validation:
         learned, weighted = outcome.validation["learned"], outcome.validation[base.version]
         description += (

@@ -7,7 +7,7 @@
    With ``LtrParams.requests`` the request memory (:mod:`chat_rec.signals.requests`) of
    the same dialogs feeds the ``asked`` and ``asked_profile`` features, K-fold like the
    other signals; ``LtrParams.item_facts`` adds the records' year, popularity and rating fields;
-4. train LambdaRank on the K-fold examples; score the weighted sum and the model on the
+4. train LambdaRank on the K-fold examples (``params.fits`` seeds, averaged); score the weighted sum and the model on the
    validation turns with the benchmark's own :func:`chat_rec.eval.crs_bench.evaluate`.
 
 Deliberately left out: test dialogs. Nothing here reads them; validation is a part of the
@@ -35,7 +35,7 @@ from chat_rec.eval.crs_ltr import (
     logs_fingerprint,
     session_of,
     split_dialogs,
-    train,
+    train_average,
 )
 from chat_rec.eval.crs_run import RedialSetup, request_memory
 from chat_rec.settings import Settings
@@ -147,7 +147,7 @@ def fit(
     x, y, groups = examples([st for r in tables.train_runs for st in r.turns], base.vector(), params)
     if progress:
         progress(f"{len(groups)} examples, {len(y)} rows, {int(y.sum())} positives")
-    booster = train(x, y, groups, params)
+    booster = train_average(x, y, groups, params)
     outcome = FitOutcome(booster, tables.fit_dialogs, len(groups), tables.logs, train_runs=tables.train_runs)
     if tables.validation_run is not None:
         outcome.validation_run = tables.validation_run

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,7 @@ class LtrParams:
     requests: bool = False  # add REQUEST_INPUTS (the request memory of the training dialogs)
     item_facts: bool = False  # add ITEM_INPUTS (the record's year, own popularity field and mean rating)
     seed: int = 0
+    fits: int = 1  # fits with seeds seed, seed + 1, ... whose scores are averaged
     without: tuple[str, ...] = ()  # inputs left out (to measure what they add)
 
     @property
@@ -178,19 +179,33 @@ def train(x: np.ndarray, y: np.ndarray, groups: list[int], params: LtrParams) ->
     return lightgbm.train(settings, data, num_boost_round=params.rounds)
 
 
+def train_average(x: np.ndarray, y: np.ndarray, groups: list[int], params: LtrParams) -> Any:
+    """:func:`train` once per seed of ``params.fits``; several fits are averaged
+    (:class:`chat_rec.agent.learned.SeedAverage`)."""
+    from chat_rec.agent.learned import SeedAverage
+
+    seeds = range(params.seed, params.seed + max(params.fits, 1))
+    boosters = [train(x, y, groups, replace(params, seed=seed)) for seed in seeds]
+    return boosters[0] if len(boosters) == 1 else SeedAverage(boosters)
+
+
 def write_model(
     booster: Any, folder: Path, version: str, base: RankingConfig, params: LtrParams, logs: str, description: str
 ) -> Path:
-    """``folder/model.txt`` and ``folder/ranking.yaml`` (the base weights stay the fallback)."""
+    """``folder/model.txt`` (or one ``model-seedN.txt`` per fit of a :class:`SeedAverage`)
+    and ``folder/ranking.yaml`` (the base weights stay the fallback)."""
     import yaml
 
     folder.mkdir(parents=True, exist_ok=True)
-    booster.save_model(str(folder / "model.txt"))
+    boosters = getattr(booster, "boosters", [booster])
+    names = ["model.txt"] if len(boosters) == 1 else [f"model-seed{params.seed + k}.txt" for k in range(len(boosters))]
+    for one, name in zip(boosters, names):
+        one.save_model(str(folder / name))
     doc = {
         "version": version,
         "description": description,
         "weights": base.weights,
-        "model": "model.txt",
+        "model": names[0] if len(names) == 1 else names,
         "inputs": list(params.inputs),
         "rerank": params.rerank,
         "logs": logs,
