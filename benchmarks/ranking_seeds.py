@@ -12,7 +12,7 @@ scores (what ``ranking fit --fits N`` ships) and paired differences (per target)
 95% bootstrap interval over dialogs.
 
     .venv/bin/python benchmarks/ranking_seeds.py --without rating,rating_count    # 2 splits x 4 seeds
-    .venv/bin/python benchmarks/ranking_seeds.py --share 0.75                     # 13 min here
+    .venv/bin/python benchmarks/ranking_seeds.py --share 0.75                     # 14 min here
     .venv/bin/python benchmarks/ranking_seeds.py --without asked,asked_share --splits 0 --seeds 0,1
 
 Reads only ReDial training dialogs (``train_sample.jsonl`` and ``train_more.jsonl``);

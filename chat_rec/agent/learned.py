@@ -15,8 +15,8 @@ without pickle.
 
 A config may name several model files: fits that differ only by their seed, whose scores
 are averaged (:class:`SeedAverage`). One fit's seed moves new-item R@10 on 400 validation
-dialogs by up to .01; the average of four scored above the mean of its members on both
-validation splits (docs/accuracy.md).
+dialogs by up to .014; the average of four matched or beat the mean of its members on
+every recall of both validation splits (docs/accuracy.md).
 
 Deliberately left out: models over raw text or embeddings (the retrieve features already
 carry them) and online learning from in-app feedback.

@@ -214,7 +214,7 @@ def _fit_learned(
     )
     if not outcome.validation:
         description += "; no held-out dialogs (choose its settings with --holdout first)"
-    if outcome.validation:
+    else:
         learned, weighted = outcome.validation["learned"], outcome.validation[base.version]
         description += (
             f"; on {holdout} held-out training dialogs R@10 / R@50 {learned['recall@10']:.3f} / "

@@ -7,8 +7,9 @@
    With ``LtrParams.requests`` the request memory (:mod:`chat_rec.signals.requests`) of
    the same dialogs feeds the ``asked`` and ``asked_profile`` features, K-fold like the
    other signals; ``LtrParams.item_facts`` adds the records' year, popularity and rating fields;
-4. train LambdaRank on the K-fold examples (``params.fits`` seeds, averaged); score the weighted sum and the model on the
-   validation turns with the benchmark's own :func:`chat_rec.eval.crs_bench.evaluate`.
+4. train LambdaRank on the K-fold examples (``params.fits`` seeds, averaged); score the
+   weighted sum and the model on the validation turns with the benchmark's own
+   :func:`chat_rec.eval.crs_bench.evaluate`.
 
 Deliberately left out: test dialogs. Nothing here reads them; validation is a part of the
 training dialogs.
