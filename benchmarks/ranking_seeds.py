@@ -67,6 +67,11 @@ def per_target_hits(run: BenchRun, scores: list[np.ndarray]) -> tuple[dict[str, 
     return out, np.array(new[:n]), dialogs
 
 
+def figures(hits: dict[str, np.ndarray], new: np.ndarray) -> str:
+    """Each of KEYS as a recall (new-item keys over the new targets only)."""
+    return " ".join(f"{k} {hits[k][new if 'new' in k else slice(None)].mean():.3f}" for k in KEYS)
+
+
 def paired_interval(diff: np.ndarray, dialogs: list[str], n_boot: int = 1000) -> tuple[float, float]:
     """95% interval of the mean of ``diff`` by resampling whole dialogs."""
     index = {name: j for j, name in enumerate(sorted(set(dialogs)))}
@@ -97,7 +102,7 @@ def main() -> None:
         sys.exit(f"needs the ReDial data under {data}: pass --data (the shared data folder)")
     disable_telemetry()
 
-    from chat_rec.agent.learned import learned_scores_many
+    from chat_rec.agent.learned import SeedAverage, learned_scores_many
     from chat_rec.agent.rank import load_ranking_config
     from chat_rec.eval.crs_catalogs import RedialFiles
     from chat_rec.eval.crs_fit import fit_tables, read_training
@@ -140,27 +145,28 @@ def main() -> None:
             kept = set(np.random.default_rng(100 + split).permutation(dialog_ids)[: int(len(dialog_ids) * share)])
             turns = [st for st in train_turns if st.turn.dialog in kept]
             seeds: dict[str, list[np.ndarray]] = {k: [] for k in KEYS}
-            all_scores = []
+            boosters = []
             for seed in _ints(args.seeds):
                 params = LtrParams(**{**base.__dict__, "seed": seed, "without": left_out})
                 x, y, groups = examples(turns, weights, params)
-                booster = train(x, y, groups, params)
-                scores = learned_scores_many(booster, [st.candidates for st in val.turns], weights, params.inputs, 300)
-                all_scores.append(scores)
+                boosters.append(train(x, y, groups, params))
+                scores = learned_scores_many(
+                    boosters[-1], [st.candidates for st in val.turns], weights, params.inputs, 300
+                )
                 hits, new, dialogs = per_target_hits(val, scores)
                 for k in KEYS:
                     seeds[k].append(hits[k])
             mean_hits[name] = {k: np.mean(v, axis=0) for k, v in seeds.items()}
             by_seed = " ".join(f"{h[new].mean():.3f}" for h in seeds["recall_new@10"])
-            means = " ".join(f"{k} {mean_hits[name][k][new if 'new' in k else slice(None)].mean():.3f}" for k in KEYS)
-            print(f"  {name:28s} new R@10 by seed {by_seed} | mean {means}", flush=True)
-            if name == "all inputs":  # the seeds' scores averaged, as `ranking fit --fits N` ranks
-                averaged = [np.mean(per_turn, axis=0) for per_turn in zip(*all_scores)]
-                mean_hits["seeds averaged"], _, _ = per_target_hits(val, averaged)
-                means = " ".join(
-                    f"{k} {mean_hits['seeds averaged'][k][new if 'new' in k else slice(None)].mean():.3f}" for k in KEYS
+            print(f"  {name:28s} new R@10 by seed {by_seed} | mean {figures(mean_hits[name], new)}", flush=True)
+            if name == "all inputs":  # the seeds averaged, as `ranking fit --fits N` ships them
+                average = SeedAverage(boosters)
+                averaged = learned_scores_many(
+                    average, [st.candidates for st in val.turns], weights, params.inputs, 300
                 )
-                print(f"  {'seeds averaged':28s} {' ' * (17 + 6 * len(all_scores))}| {means}", flush=True)
+                mean_hits["seeds averaged"], _, _ = per_target_hits(val, averaged)
+                pad = " " * (17 + 6 * len(boosters))
+                print(f"  {'seeds averaged':28s} {pad}| {figures(mean_hits['seeds averaged'], new)}", flush=True)
         for name in [n for n in mean_hits if n != "all inputs"]:
             a, b = mean_hits["all inputs"], mean_hits[name]
             for k in KEYS:
