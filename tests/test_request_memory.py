@@ -80,6 +80,22 @@ def test_an_items_profile_is_the_mean_of_the_requests_that_led_to_it() -> None:
     assert memory.only({"dialog:3"}).profile_scores(query)[2] == 0.0
 
 
+def test_the_linear_model_solves_the_ridge_regression_from_requests_to_items() -> None:
+    from chat_rec.signals.requests import RIDGE
+
+    memory = _memory()
+    x = memory.vectors.astype(np.float64)
+    followed = np.array([[1, 1, 0], [0, 0, 1], [1, 0, 0]], dtype=np.float64)  # items a, b, c per request
+    expected = np.linalg.solve(x.T @ x + RIDGE * np.eye(3), x.T @ followed)
+    query = _unit(1, 0.2, 0.1)
+    scores = memory.linear_scores(query)
+    assert scores[:3] == pytest.approx(query @ expected, abs=1e-5)
+    assert scores[3] == 0.0  # no request led to "d"
+    assert scores[0] > scores[1] > scores[2]  # a heist query: "a" (two heists), then "b" (one), the drama last
+    # a K-fold subset fits its own model: without the heist dialogs nothing leads to "a"
+    assert memory.only({"dialog:2"}).linear_scores(query)[0] == 0.0
+
+
 def test_request_text_is_the_benchmarks_query() -> None:
     said = ["hi", "I loved Heat", "what kind?", "a heist, funny", "try Logan Lucky"]
     assert request_text(said, 2) == "a heist, funny try Logan Lucky"
@@ -104,6 +120,8 @@ def test_retrieve_fills_asked_from_the_memory_and_zero_without(space: ItemSpace)
     profile = found.column("asked_profile")
     assert profile[row] == pytest.approx(asked[row], abs=1e-5)  # one request: its profile is that request
     assert not without.column("asked_profile").any()
+    linear = found.column("asked_linear")
+    assert linear[row] > 0 and np.count_nonzero(linear) == 1 and not without.column("asked_linear").any()
 
 
 def test_retrieve_reads_the_records_year_and_popularity_field(space: ItemSpace) -> None:

@@ -48,6 +48,7 @@ FEATURES = (
     "listed_popularity",
     "rating",
     "rating_count",
+    "asked_linear",
 )
 # context for a learned ranker only: what the request memory's item profiles say, and the
 # record's year, own popularity field (log1p of votes, sales), mean rating and log1p of its
@@ -268,6 +269,7 @@ def retrieve(
             request_vector = qvec if embedded == prefs.query else space.embed_query(prefs.query or " ")
         feats[:, 11] = memory.scores(request_vector)[space_rows]
         feats[:, 12] = memory.profile_scores(request_vector)[space_rows]
+        feats[:, 17] = memory.linear_scores(request_vector)[space_rows]
     feats[:, 13] = facts.years[rows]
     feats[:, 14] = facts.listed_popularity[rows]
     feats[:, 15] = facts.ratings[rows]
