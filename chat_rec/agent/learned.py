@@ -38,7 +38,8 @@ ROUTES = ("dense", "lexical", "neighbours", "collab", "popular", "people", "seri
 EXTRA_INPUTS = ("weighted", *(f"route_{r}" for r in ROUTES), "n_named")
 # the request memory's and the record's columns are inputs only of models fitted with them
 # (``ranking fit --requests``, ``--item-facts``)
-REQUEST_INPUTS = ("asked", "asked_share", "asked_profile", "asked_profile_gap", "asked_linear")  # share: over the turn's best
+# share: over the turn's best; linear: the memory's ridge regression (signals/requests.py)
+REQUEST_INPUTS = ("asked", "asked_share", "asked_profile", "asked_profile_gap", "asked_linear")
 RATING_INPUTS = ("rating", "rating_count")  # a catalog without a rating field leaves them at 0
 ITEM_INPUTS = ("year", "listed_popularity", *RATING_INPUTS)
 MODEL_INPUTS = (*(f for f in FEATURES if f not in REQUEST_INPUTS + ITEM_INPUTS), *EXTRA_INPUTS)
