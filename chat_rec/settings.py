@@ -21,7 +21,7 @@ BUILTIN_PROMPTS = PROJECT_ROOT / "prompts"
 BUILTIN_RANKING = PROJECT_ROOT / "ranking" / "v5.yaml"  # the product's weights (hand-set)
 # learned on ReDial training dialogs (v4's weights as its fallback): what `eval redial` scores; it reads
 # films' MovieLens ratings (`--ratings`), and without them the best model that does not is scored instead
-BENCHMARK_RANKING = PROJECT_ROOT / "ranking" / "v11-ltr"
+BENCHMARK_RANKING = PROJECT_ROOT / "ranking" / "v12-ltr"
 BENCHMARK_RANKING_WITHOUT_RATINGS = PROJECT_ROOT / "ranking" / "v9-ltr"
 
 
