@@ -50,9 +50,10 @@ FEATURES = (
     "rating_count",
     "asked_linear",
 )
-# context for a learned ranker only: what the request memory's item profiles say, and the
-# record's year, own popularity field (log1p of votes, sales), mean rating and log1p of its
-# number of ratings (0 when the record has none); a weighted sum leaves them at 0
+# context for a learned ranker only: what the request memory's item profiles and linear
+# model say, and the record's year, own popularity field (log1p of votes, sales), mean
+# rating and log1p of its number of ratings (0 when the record has none); a weighted sum
+# leaves them at 0
 
 
 @dataclass

@@ -17,7 +17,9 @@ validation splits, the vote .136 / .144 (2026-12-05, docs/accuracy.md).
 
 Deliberately left out: keeping request text from the product's own chats (a message must
 not outlive ``profile forget``); the memory is built from logged dialogs that a team
-imports for benchmarks and ``ranking fit``.
+imports for benchmarks and ``ranking fit``; the films named before a request as more inputs
+of the linear model (alone they help, in the learned ranker they added nothing the
+co-mentions do not carry).
 """
 
 from __future__ import annotations
