@@ -5,7 +5,7 @@
 3. features for the other dialogs, K-fold (:func:`chat_rec.eval.crs_ltr.kfold_runs`), and
    for the validation dialogs with signals from all the others;
    With ``LtrParams.requests`` the request memory (:mod:`chat_rec.signals.requests`) of
-   the same dialogs feeds the ``asked`` and ``asked_profile`` features, K-fold like the
+   the same dialogs feeds the ``asked``, ``asked_profile`` and ``asked_linear`` features, K-fold like the
    other signals; ``LtrParams.item_facts`` adds the records' year, popularity and rating fields;
 4. train LambdaRank on the K-fold examples (``params.fits`` seeds, averaged); score the
    weighted sum and the model on the validation turns with the benchmark's own

@@ -91,11 +91,9 @@ class RequestMemory:
         dim = self.vectors.shape[1] if self.vectors.ndim == 2 else 0
         if not len(self.items):
             return np.zeros(0, dtype=np.int64), np.zeros((dim, 0), dtype=np.float32)
-        led_to, cols = np.unique(np.concatenate(self.items), return_inverse=True)
-        rows = np.repeat(np.arange(len(self.items)), [len(r) for r in self.items])
-        followed = sparse.csr_matrix(
-            (np.ones(len(cols), dtype=np.float64), (rows, cols)), shape=(len(self.items), len(led_to))
-        )
+        followed = self._followed()
+        led_to = np.flatnonzero(followed.getnnz(axis=0))
+        followed = followed[:, led_to]
         x = self.vectors.astype(np.float64)
         xty = np.asarray((followed.T @ x).T)
         weights = np.linalg.solve(x.T @ x + RIDGE * np.eye(dim), xty)
@@ -105,14 +103,16 @@ class RequestMemory:
         dim = self.vectors.shape[1] if self.vectors.ndim == 2 else 0
         if not len(self.items):
             return np.zeros((self.n_items, dim), dtype=np.float32)
-        cols = np.concatenate(self.items)
-        rows = np.repeat(np.arange(len(self.items)), [len(r) for r in self.items])
-        led_to = sparse.csr_matrix(
-            (np.ones(len(cols), dtype=np.float32), (cols, rows)), shape=(self.n_items, len(self.items))
-        )
-        sums = np.asarray(led_to @ self.vectors, dtype=np.float32)
+        sums = np.asarray(self._followed().T @ self.vectors, dtype=np.float32)
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
         return np.divide(sums, norms, out=np.zeros_like(sums), where=norms > 0)
+
+    def _followed(self) -> sparse.csr_matrix:
+        """Requests x item-space rows: 1 where the item was named after the request."""
+        cols = np.concatenate(self.items)
+        rows = np.repeat(np.arange(len(self.items)), [len(r) for r in self.items])
+        shape = (len(self.items), self.n_items)
+        return sparse.csr_matrix((np.ones(len(cols), dtype=np.float32), (rows, cols)), shape=shape)
 
     def only(self, sessions: Collection[str]) -> RequestMemory:
         """The requests of ``sessions`` only: K-fold signals leave an example's own dialog out."""
